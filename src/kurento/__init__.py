@@ -1,0 +1,1 @@
+"""Kurento Media Server re-implemented in Python on GStreamer."""
