@@ -168,13 +168,17 @@ class Marshaller:
             given = {}
         if not isinstance(given, dict):
             raise MarshallError(f"'{container}' should be a object")
-        if any(not p.optional for p in params) and not given:
+        if any(not p.optional and _is_no_default(p.default) for p in params) and not given:
             raise MarshallError(f"'{container}' is required")
         bound: dict[str, Any] = {}
         optional_chain_broken = False
         for param in params:
             present = param.name in given and given[param.name] is not None
             if not param.optional:
+                if not present and not _is_no_default(param.default):
+                    # A required param with a default (getUsedCpu's interval) takes it.
+                    bound[param.name] = param.default
+                    continue
                 if not present:
                     raise MarshallError(f"'{param.name}' parameter is required")
                 bound[param.name] = self.coerce(given[param.name], param.type, param.name, resolve)

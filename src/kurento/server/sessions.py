@@ -83,8 +83,9 @@ class SessionTable:
         expired: list[Session] = []
         for session in list(self.sessions.values()):
             if session.connection is not None:
-                # An open socket keeps its session alive, however idle.
-                session.in_use = False
+                # An open socket keeps its session alive, however idle (KMS's transport
+                # marks such sessions in use), so expiry counts from the disconnect.
+                session.in_use = True
                 continue
             if session.in_use:
                 session.in_use = False
