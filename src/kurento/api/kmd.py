@@ -95,13 +95,14 @@ def _complex(item: EnumType | StructType) -> dict[str, Any]:
 
 
 def module_kmd(module: Module) -> dict[str, Any]:
+    complex_types: list[EnumType | StructType] = [*module.enums, *module.structs]
     return {
         "name": module.name,
         "version": module.version,
         "kurentoVersion": module.version,
         "imports": [] if module.name == "core" else [{"name": "core", "version": module.version}],
         "remoteClasses": [_class(k) for k in module.classes],
-        "complexTypes": [_complex(t) for t in (*module.enums, *module.structs)],
+        "complexTypes": [_complex(t) for t in complex_types],
         "events": [_event(e) for e in module.events],
     }
 

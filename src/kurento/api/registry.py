@@ -8,7 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from kurento.api.model import EnumType, Event, Method, Module, Param, Property, RemoteClass, StructType
+from kurento.api.model import (
+    EnumType,
+    Event,
+    Method,
+    Module,
+    Param,
+    Property,
+    RemoteClass,
+    StructType,
+)
 
 PRIMITIVES = frozenset({"String", "boolean", "int", "int64", "float", "double"})
 

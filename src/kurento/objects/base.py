@@ -37,7 +37,7 @@ class MediaObject:
         if object_id is None:
             own = f"{uuid.uuid4()}_{label}.{self.TYPE}"
             object_id = f"{parent.id}/{own}" if parent is not None else own
-        self.id = object_id
+        self.id: str = object_id
         self.name = object_id
         self.creation_time = int(time.time())
         self.tags: dict[str, str] = {}

@@ -41,9 +41,9 @@ class KurentoError(Exception):
         data = error.get("data")
         klass = ERRORS_BY_CODE.get(code) if isinstance(code, int) else None
         if klass is None:
-            exc = UnknownCodeError(message, data)
-            exc.unknown_code = code if isinstance(code, int) else 0
-            return exc
+            unknown = UnknownCodeError(message, data)
+            unknown.unknown_code = code if isinstance(code, int) else 0
+            return unknown
         exc = klass.__new__(klass)
         KurentoError.__init__(exc, message, data)
         return exc

@@ -248,7 +248,8 @@ class Dispatcher:
         if event not in self.core.registry.subscribable_events(obj.TYPE):
             raise e.MediaObjectEventNotSupported(f"Event '{event}' not supported")
         self.core.reference(obj, session)
-        return {"sessionId": session.id, "value": self.core.events.subscribe(session, obj.id, event)}
+        subscription = self.core.events.subscribe(session, obj.id, event)
+        return {"sessionId": session.id, "value": subscription}
 
     async def _unsubscribe(self, params: dict[str, Any], session: Session | None) -> dict[str, Any]:
         assert session is not None

@@ -16,7 +16,7 @@ def _count(path: str) -> int:
 
 
 def check_resources(limit: float) -> None:
-    """Refuse new objects above ``limit`` × the process's thread or fd limit."""
+    """Refuse new objects above ``limit`` times the process's thread or fd limit."""
     if limit <= 0:
         return
     soft_threads, _ = resource.getrlimit(resource.RLIMIT_NPROC)
