@@ -1,0 +1,33 @@
+"""The element types the control plane can create by Kurento type name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..contract import MediaKind
+from .element import GstElement
+
+
+class PassThrough(GstElement):
+    """Kurento ``PassThrough``: audio and video go through untouched.
+
+    ``identity`` gives the input a pad of its own; it creates no thread, so the
+    bridge's thread carries the media on to the output tee. DATA links are
+    accepted and carry nothing (no DATA input or output yet).
+    """
+
+    factory = "PassThrough"
+
+    def build(self) -> None:
+        for kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+            identity = self.make("identity", f"{kind.value.lower()}_in")
+            self.add_input(kind, identity.get_static_pad("sink"))
+            self.add_output(kind, identity.get_static_pad("src"))
+
+    def routes(self, kind: MediaKind) -> Iterable[MediaKind]:
+        return (kind,) if kind in (MediaKind.AUDIO, MediaKind.VIDEO) else ()
+
+
+FACTORIES: dict[str, type[GstElement]] = {
+    PassThrough.factory: PassThrough,
+}
