@@ -29,7 +29,10 @@ class WebSocketConnection:
 
     def send_message(self, message: dict[str, Any]) -> None:
         if not self.ws.closed:
-            self._outbox.put_nowait(encode(message))
+            text = encode(message)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("S->C %.2000s", text)
+            self._outbox.put_nowait(text)
 
     async def _write_loop(self) -> None:
         while True:
@@ -78,6 +81,8 @@ class WebSocketTransport:
     async def _serve(self, ws: web.WebSocketResponse, connection: WebSocketConnection) -> None:
         async for message in ws:
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("C->S %.2000s", message.data)
                 response = await self.dispatcher.handle_text(message.data, connection)
                 if response is not None:
                     connection.send_message(response)
