@@ -44,6 +44,8 @@ class MediaObject:
         self.send_tags_in_events = False
         self.children: list[MediaObject] = []
         self.released = False
+        # Set when a release of this object starts (before its children go).
+        self.releasing = False
         self.params = params
         self.props: dict[str, Any] = {
             name: prop.default

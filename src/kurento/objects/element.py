@@ -62,6 +62,10 @@ class MediaElement(MediaObject):
 
     async def stop(self) -> None:
         pipeline = self.media_pipeline
+        if pipeline.releasing:
+            # The whole pipeline goes: its engine tears every element down at once.
+            pipeline.links = [lk for lk in pipeline.links if self not in (lk.source, lk.sink)]
+            return
         for link in [lk for lk in pipeline.links if self in (lk.source, lk.sink)]:
             pipeline.links.remove(link)
             await link.media.unlink()

@@ -56,6 +56,7 @@ class ObjectStore:
         """Destroy obj for every session, children first (a pipeline takes its elements)."""
         if obj.released:
             return
+        obj.releasing = True
         for child in list(obj.children):
             await self.release(child)
         obj.released = True

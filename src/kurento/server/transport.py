@@ -63,7 +63,10 @@ class WebSocketTransport:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=426, text="Kurento Protocol: WebSocket only\n")
-        ws = web.WebSocketResponse(max_msg_size=self.max_message_size, autoping=True)
+        # No permessage-deflate: KMS does not compress, and it costs CPU on every frame.
+        ws = web.WebSocketResponse(
+            max_msg_size=self.max_message_size, autoping=True, compress=False
+        )
         await ws.prepare(request)
         if request.path.strip("/") != self.path:
             await ws.close(code=WSCloseCode.PROTOCOL_ERROR, message=b"Invalid path")
