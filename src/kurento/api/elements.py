@@ -7,52 +7,14 @@ Kurento's interface definition; the wording of every ``doc`` is ours.
 
 from __future__ import annotations
 
-from typing import Any
-
-from kurento.api.model import (
-    NO_DEFAULT,
-    EnumType,
-    Event,
-    Method,
-    Module,
-    Param,
-    Property,
-    RemoteClass,
-    StructType,
-)
-
-# --- small constructors that keep the tables below readable -------------------------
-
-
-def p(name: str, type_: str, doc: str = "") -> Param:
-    """A required parameter or field."""
-    return Param(name, type_, doc=doc)
-
-
-def opt(name: str, type_: str, doc: str = "", default: Any = NO_DEFAULT) -> Param:
-    """An optional parameter or field, with its default when it has one."""
-    return Param(name, type_, optional=True, default=default, doc=doc)
-
-
-def prop(name: str, type_: str, doc: str, *, read_only: bool = False) -> Property:
-    return Property(name, type_, read_only=read_only, doc=doc)
-
-
-def method(name: str, doc: str, *params: Param, returns: str | None = None) -> Method:
-    return Method(name, params, returns, doc)
+from kurento.api import build
+from kurento.api.build import enum, method, opt, p, prop, struct
+from kurento.api.model import Event, Module, Param, RemoteClass
 
 
 def event(name: str, doc: str, *fields: Param) -> Event:
     """Every event of this module derives from core's ``Media``."""
-    return Event(name, "Media", fields, doc)
-
-
-def enum(name: str, doc: str, *values: str) -> EnumType:
-    return EnumType(name, values, doc)
-
-
-def struct(name: str, doc: str, *fields: Param) -> StructType:
-    return StructType(name, fields, None, doc)
+    return build.event(name, "Media", doc, *fields)
 
 
 def _pipeline(what: str) -> Param:

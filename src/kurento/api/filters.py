@@ -6,27 +6,8 @@ definition; the wording of every ``doc`` is ours.
 
 from __future__ import annotations
 
-from typing import Any
-
-from kurento.api.model import NO_DEFAULT, Event, Method, Module, Param, Property, RemoteClass
-
-# --- small constructors that keep the tables below readable -------------------------
-
-
-def p(name: str, type_: str, doc: str = "") -> Param:
-    """A required parameter or field."""
-    return Param(name, type_, doc=doc)
-
-
-def opt(name: str, type_: str, doc: str = "", default: Any = NO_DEFAULT) -> Param:
-    """An optional parameter, with its default when it has one."""
-    return Param(name, type_, optional=True, default=default, doc=doc)
-
-
-def method(name: str, doc: str, *params: Param) -> Method:
-    """Every method of this module returns nothing."""
-    return Method(name, params, None, doc)
-
+from kurento.api.build import method, opt, p
+from kurento.api.model import Event, Module, Property, RemoteClass
 
 _PIPELINE = p("mediaPipeline", "MediaPipeline", "Pipeline that will own the filter.")
 

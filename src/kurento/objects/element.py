@@ -114,7 +114,7 @@ class MediaElement(MediaObject):
         if sink.media_pipeline is not self.media_pipeline:
             raise ConnectError("Media elements do not share pipeline")
         if source_pad != DEFAULT_PAD or sink_pad != DEFAULT_PAD:
-            raise ConnectError(f"Cannot connect: no pad '{source_pad}' → '{sink_pad}'")
+            raise ConnectError(f"Cannot connect: no pad '{source_pad}' to '{sink_pad}'")
         kinds = [MediaKind(media_type)] if media_type else list(ALL_KINDS)
         links = self.media_pipeline.links
         for kind in kinds:
@@ -131,13 +131,7 @@ class MediaElement(MediaObject):
             link = ElementLink(self, sink, kind, source_pad, sink_pad,
                                self.media.link(sink.media, kind))
             links.append(link)
-            self.emit(
-                "ElementConnected",
-                sink=sink,
-                mediaType=kind.value,
-                sourceMediaDescription=source_pad,
-                sinkMediaDescription=sink_pad,
-            )
+            self._emit_link_event("ElementConnected", link)
 
     async def disconnect(
         self,
@@ -161,8 +155,11 @@ class MediaElement(MediaObject):
     async def _remove_link(self, link: ElementLink) -> None:
         self.media_pipeline.links.remove(link)
         await link.media.unlink()
+        self._emit_link_event("ElementDisconnected", link)
+
+    def _emit_link_event(self, event: str, link: ElementLink) -> None:
         self.emit(
-            "ElementDisconnected",
+            event,
             sink=link.sink,
             mediaType=link.kind.value,
             sourceMediaDescription=link.source_description,
