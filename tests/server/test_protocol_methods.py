@@ -315,3 +315,45 @@ async def test_close_session_releases_when_asked(rpc: Rpc) -> None:
     assert reply == {"id": reply["id"], "jsonrpc": "2.0", "result": None}
     assert (await rpc.call("invoke", {"object": pipeline, "operation": "getName",
                                       "sessionId": "other"}))["error"]["code"] == 40101
+
+
+async def test_encoder_bitrate_properties_have_kms_defaults(rpc: Rpc) -> None:
+    pipeline = await rpc.value("create", {"type": "MediaPipeline"})
+    element = await rpc.value("create", {"type": "PassThrough",
+                                         "constructorParams": {"mediaPipeline": pipeline}})
+    assert await rpc.value("invoke", {"object": element, "operation": "getEncoderBitrate"}) \
+        == 300_000
+    assert await rpc.value("invoke", {"object": element, "operation": "getMaxEncoderBitrate"}) == 0
+    await rpc.ok("invoke", {"object": element, "operation": "setMaxEncoderBitrate",
+                            "operationParams": {"maxEncoderBitrate": "900000"}})
+    assert await rpc.value("invoke", {"object": element, "operation": "getMaxEncoderBitrate"}) \
+        == 900_000
+
+
+async def test_concurrent_connects_leave_one_source_per_type(
+    server: MediaServer, http: aiohttp.ClientSession
+) -> None:
+    import asyncio
+
+    sockets = [await http.ws_connect(server.url) for _ in range(4)]
+    try:
+        peers = [Rpc(ws) for ws in sockets]
+        pipeline = await peers[0].value("create", {"type": "MediaPipeline"})
+        sources = [await peers[0].value("create", {
+            "type": "PassThrough", "constructorParams": {"mediaPipeline": pipeline}})
+            for _ in range(4)]
+        sink = await peers[0].value("create", {"type": "PassThrough",
+                                               "constructorParams": {"mediaPipeline": pipeline}})
+
+        async def churn(peer: Rpc, source: str) -> None:
+            for _ in range(10):
+                await peer.ok("invoke", {"object": source, "operation": "connect",
+                                         "operationParams": {"sink": sink}})
+
+        await asyncio.gather(*(churn(peer, src) for peer, src in zip(peers, sources, strict=True)))
+        connections = await peers[0].value("invoke", {"object": sink,
+                                                      "operation": "getSourceConnections"})
+        assert sorted(c["type"] for c in connections) == ["AUDIO", "DATA", "VIDEO"]
+    finally:
+        for ws in sockets:
+            await ws.close()

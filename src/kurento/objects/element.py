@@ -50,6 +50,8 @@ class MediaElement(MediaObject):
         self.flow_out: dict[tuple[MediaKind, str], bool] = {}
         self.video_caps: dict[str, Any] | None = None
         self.audio_caps: dict[str, Any] | None = None
+        # KMS's own defaults (the interface gives none): 300 kbps, no floor, no ceiling.
+        self.props.update(encoderBitrate=300_000, minEncoderBitrate=0, maxEncoderBitrate=0)
 
     @property
     def media_pipeline(self) -> MediaPipeline:
@@ -66,9 +68,10 @@ class MediaElement(MediaObject):
             # The whole pipeline goes: its engine tears every element down at once.
             pipeline.links = [lk for lk in pipeline.links if self not in (lk.source, lk.sink)]
             return
-        for link in [lk for lk in pipeline.links if self in (lk.source, lk.sink)]:
-            pipeline.links.remove(link)
-            await link.media.unlink()
+        async with pipeline.lock:
+            for link in [lk for lk in pipeline.links if self in (lk.source, lk.sink)]:
+                pipeline.links.remove(link)
+                await link.media.unlink()
         await self.media.close()
 
     # --- engine listener (called on the loop) -------------------------------------------
@@ -109,6 +112,18 @@ class MediaElement(MediaObject):
         source_media_description: str | None = None,
         sink_media_description: str | None = None,
     ) -> None:
+        # Connection changes of one pipeline never interleave (they await the engine).
+        async with self.media_pipeline.lock:
+            await self._connect(sink, media_type, source_media_description,
+                                sink_media_description)
+
+    async def _connect(
+        self,
+        sink: MediaElement,
+        media_type: str | None,
+        source_media_description: str | None,
+        sink_media_description: str | None,
+    ) -> None:
         source_pad = source_media_description or DEFAULT_PAD
         sink_pad = sink_media_description or DEFAULT_PAD
         if sink.media_pipeline is not self.media_pipeline:
@@ -139,6 +154,17 @@ class MediaElement(MediaObject):
         media_type: str | None = None,
         source_media_description: str | None = None,
         sink_media_description: str | None = None,
+    ) -> None:
+        async with self.media_pipeline.lock:
+            await self._disconnect(sink, media_type, source_media_description,
+                                   sink_media_description)
+
+    async def _disconnect(
+        self,
+        sink: MediaElement,
+        media_type: str | None,
+        source_media_description: str | None,
+        sink_media_description: str | None,
     ) -> None:
         for link in list(self.media_pipeline.links):
             if (

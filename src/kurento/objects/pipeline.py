@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ class MediaPipeline(MediaObject):
         self.latency_stats = False
         # Every live media link between elements of this pipeline.
         self.links: list[ElementLink] = []
+        self.lock = asyncio.Lock()
 
     async def start(self) -> None:
         self.engine_pipeline = self.context.engine.create_pipeline(self.id)
