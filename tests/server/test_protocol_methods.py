@@ -357,3 +357,25 @@ async def test_concurrent_connects_leave_one_source_per_type(
     finally:
         for ws in sockets:
             await ws.close()
+
+
+async def test_objects_live_while_any_session_references_them(
+    server: MediaServer, http: aiohttp.ClientSession
+) -> None:
+    assert server.core is not None
+    async with http.ws_connect(server.url) as ws_a, http.ws_connect(server.url) as ws_b:
+        a, b = Rpc(ws_a), Rpc(ws_b)
+        pipeline = await a.value("create", {"type": "MediaPipeline"})
+        await b.ok("describe", {"object": pipeline})  # b now references the pipeline
+        element = await a.value("create", {"type": "PassThrough",
+                                           "constructorParams": {"mediaPipeline": pipeline}})
+        session_a = (await a.ok("ping"))["sessionId"]
+        session_b = (await b.ok("ping"))["sessionId"]
+        await a.ok("unref", {"object": element, "sessionId": session_a})
+        assert server.core.store.get(element) is not None  # b holds it through the parent
+        # Closing b's session lets the child go; a still holds the pipeline.
+        await b.call("closeSession", {"sessionId": session_b})
+        assert server.core.store.get(element) is None
+        assert server.core.store.get(pipeline) is not None
+        await a.ok("unref", {"object": pipeline, "sessionId": session_a})
+        assert server.core.store.get(pipeline) is None

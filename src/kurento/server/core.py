@@ -61,7 +61,11 @@ class MediaServerCore:
 
     async def register(self, obj: MediaObject, session: Session) -> None:
         self.store.add(obj, session.id)
-        session.references.add(obj.id)
+        # Sessions referencing the parent now reference the child too (reference §1.3).
+        for holder_id in self.store.refs.get(obj.id, set()):
+            holder = self.sessions.get(holder_id)
+            if holder is not None:
+                holder.references.add(obj.id)
         self.manager.emit("ObjectCreated", object=obj)
 
     async def _object_destroyed(self, obj: MediaObject) -> None:
