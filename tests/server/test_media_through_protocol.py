@@ -115,3 +115,36 @@ async def test_loopback_with_media_releases_cleanly_many_times(real_server: Medi
             await rpc.ok("release", {"object": pipeline})
             assert time.monotonic() - began < 5
         assert (await rpc.ok("ping"))["value"] == "pong"
+
+
+def _counts() -> tuple[int, int]:
+    import os
+
+    return len(os.listdir("/proc/self/fd")), len(os.listdir("/proc/self/task"))
+
+
+async def test_create_connect_release_leaves_no_threads_or_fds(real_server: MediaServer) -> None:
+    async with aiohttp.ClientSession() as http, http.ws_connect(real_server.url) as ws:
+        rpc = Rpc(ws)
+
+        async def cycle() -> None:
+            pipeline = await rpc.value("create", {"type": "MediaPipeline"})
+            a, b = [await rpc.value("create", {
+                "type": "PassThrough", "constructorParams": {"mediaPipeline": pipeline}})
+                for _ in range(2)]
+            await rpc.ok("invoke", {"object": a, "operation": "connect",
+                                    "operationParams": {"sink": b}})
+            await rpc.ok("invoke", {"object": b, "operation": "connect",
+                                    "operationParams": {"sink": a}})
+            await rpc.ok("release", {"object": pipeline})
+
+        for _ in range(5):  # warm-up: thread pools reach their steady size
+            await cycle()
+        await asyncio.sleep(0.5)
+        fds, threads = _counts()
+        for _ in range(50):
+            await cycle()
+        await asyncio.sleep(0.5)
+        fds_after, threads_after = _counts()
+        assert fds_after <= fds + 4, (fds, fds_after)
+        assert threads_after <= threads + 4, (threads, threads_after)
