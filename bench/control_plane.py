@@ -89,6 +89,35 @@ async def python_client(url: str, sequences: int, invokes: int) -> dict[str, flo
     }
 
 
+def thread_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+async def held_objects(url: str, pid: int, count: int) -> dict[str, float]:
+    """RSS and threads per live pipeline of 2 connected PassThroughs, then after release."""
+    async with KurentoClient.connect(url) as client:
+        rss0, threads0 = rss_mib(pid), thread_count(pid)
+        pipelines = []
+        for _ in range(count):
+            pipeline = await MediaPipeline.create(client)
+            first = await PassThrough.create(pipeline)
+            second = await PassThrough.create(pipeline)
+            await first.connect(second)
+            pipelines.append(pipeline)
+        await asyncio.sleep(1)
+        rss1, threads1 = rss_mib(pid), thread_count(pid)
+        for pipeline in pipelines:
+            await pipeline.release()
+        await asyncio.sleep(1)
+        return {
+            "rss_per_pipeline_kib": (rss1 - rss0) * 1024 / count,
+            "threads_per_pipeline": (threads1 - threads0) / count,
+            "rss_before_mib": rss0,
+            "rss_held_mib": rss1,
+            "rss_after_release_mib": rss_mib(pid),
+        }
+
+
 def node_client(url: str, sequences: int, invokes: int) -> dict[str, float] | None:
     node = shutil.which("node")
     if node is None or not (ROOT / "tests/interop/js/node_modules/kurento-client").exists():
@@ -105,6 +134,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sequences", type=int, default=500)
     parser.add_argument("--invokes", type=int, default=10000)
+    parser.add_argument("--held", type=int, default=200,
+                        help="pipelines kept alive at once for the memory figures")
     args = parser.parse_args()
     port = free_port()
     server = subprocess.Popen(
@@ -139,6 +170,12 @@ def main() -> None:
             print(f"{name:<28} {f['sequence_p50_ms']:>10.2f} {f['sequence_p99_ms']:>10.2f} "
                   f"{f['sequences_per_s']:>7.1f} {f['invokes_per_s']:>9.0f} {cpu_pct:>12.1f} "
                   f"{rss:>14.1f}")
+        held = asyncio.run(held_objects(url, server.pid, args.held))
+        print(f"{args.held} live pipelines (2 connected PassThrough each): "
+              f"{held['rss_per_pipeline_kib']:.0f} KiB and "
+              f"{held['threads_per_pipeline']:.1f} threads per pipeline; RSS "
+              f"{held['rss_before_mib']:.1f} -> {held['rss_held_mib']:.1f} MiB, "
+              f"{held['rss_after_release_mib']:.1f} MiB after release")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -148,3 +148,23 @@ async def test_create_connect_release_leaves_no_threads_or_fds(real_server: Medi
         fds_after, threads_after = _counts()
         assert fds_after <= fds + 4, (fds, fds_after)
         assert threads_after <= threads + 4, (threads, threads_after)
+
+
+async def test_released_objects_are_freed(real_server: MediaServer) -> None:
+    import gc
+    import weakref
+
+    async with aiohttp.ClientSession() as http, http.ws_connect(real_server.url) as ws:
+        rpc = Rpc(ws)
+        pipeline = await rpc.value("create", {"type": "MediaPipeline"})
+        element = await rpc.value("create", {"type": "PassThrough",
+                                             "constructorParams": {"mediaPipeline": pipeline}})
+        await rpc.ok("invoke", {"object": element, "operation": "connect",
+                                "operationParams": {"sink": element}})
+        refs = [weakref.ref(element_of(real_server, element)),
+                weakref.ref(element_of(real_server, element).media),
+                weakref.ref(engine_of(real_server, pipeline))]
+        await rpc.ok("release", {"object": pipeline})
+        await asyncio.sleep(0.2)
+        gc.collect()
+        assert [ref() for ref in refs] == [None, None, None]
