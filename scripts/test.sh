@@ -11,8 +11,8 @@ PY="$ROOT/.venv/bin/python"
 
 failed=()
 
-echo "== ruff check src tests"
-"$PY" -m ruff check src tests || failed+=(ruff)
+echo "== ruff check ."
+"$PY" -m ruff check . || failed+=(ruff)
 
 echo "== mypy"
 "$PY" -m mypy || failed+=(mypy)
