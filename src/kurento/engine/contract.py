@@ -16,8 +16,9 @@ Threading contract:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class MediaKind(enum.Enum):
@@ -91,3 +92,123 @@ class MediaEngine(Protocol):
     def create_pipeline(self, name: str) -> PipelineEngine: ...
 
     async def shutdown(self) -> None: ...
+
+
+# --- WebRtcEndpoint -------------------------------------------------------------------
+#
+# What the control plane's WebRtcEndpoint (kurento.objects.webrtc_endpoint) calls on
+# its media part, and what it hears back. Same threading contract as above: methods
+# are called on the loop and never block it (negotiation steps await webrtcbin's
+# promises on the engine's worker threads, under the watchdog); every listener
+# callback arrives on the loop.
+
+
+class WebRtcError(Exception):
+    """A WebRTC negotiation or ICE step the engine could not do; the message says why."""
+
+
+class SdpSyntaxError(WebRtcError):
+    """The text is not acceptable SDP (Kurento 40201 SDP_PARSE_ERROR)."""
+
+
+class SdpMismatchError(WebRtcError):
+    """Valid SDP that cannot be used: not WebRTC, no common codec (40205 / 40206)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WebRtcConfig:
+    """Set once, before the first negotiation (libnice cannot unlearn addresses).
+
+    ``ice_addresses``: the only local addresses ICE gathers on. The default keeps
+    ICE on loopback (notes §2): a server for real peers must list its addresses.
+    """
+
+    ice_addresses: tuple[str, ...] = ("127.0.0.1",)
+    recvonly: bool = False
+    sendonly: bool = False
+    ice_tcp: bool = False
+    stun_server: str = ""  # "stun://host:port", empty for none
+    turn_server: str = ""  # "turn://user:password@host:port", empty for none
+    mtu: int = 1200
+    certificate_key_type: str = "RSA"  # Kurento CertificateKeyType: "RSA" or "ECDSA"
+
+
+@dataclasses.dataclass(frozen=True)
+class RtpStreamStats:
+    """One RTP stream of a WebRTC session, from webrtcbin's ``get-stats``."""
+
+    id: str
+    kind: MediaKind
+    inbound: bool  # True: received from the peer; False: sent to it
+    ssrc: int
+    packets: int
+    bytes: int
+    packets_lost: int = 0
+    fraction_lost: float = 0.0
+    jitter: float = 0.0  # seconds
+    fir_count: int = 0
+    pli_count: int = 0
+    nack_count: int = 0
+    round_trip_time: float = 0.0  # seconds
+
+
+class WebRtcListener(ElementListener, Protocol):
+    """The WebRtcEndpoint's news, on the loop (the element listener's, plus these)."""
+
+    def on_ice_candidate(self, candidate: str, sdp_mid: str, sdp_mline_index: int) -> None:
+        """A local candidate, reported only after ``gather_candidates`` (trickle ICE)."""
+
+    def on_ice_gathering_done(self) -> None:
+        """Every local candidate has been reported."""
+
+    def on_ice_component_state(self, stream_id: int, component_id: int, state: str) -> None:
+        """``state`` is a Kurento IceComponentState wire string (``"CONNECTED"``...)."""
+
+    def on_candidate_pair_selected(
+        self, stream_id: str, component_id: int, local: str, remote: str
+    ) -> None:
+        """ICE chose a pair; ``local``/``remote`` are SDP candidate strings."""
+
+    def on_dtls_state(
+        self, stream_id: str, component_id: str, connection_id: str, state: str
+    ) -> None:
+        """``state`` is a Kurento DtlsConnectionState wire string (``"CONNECTED"``...)."""
+
+    def on_connection_state(self, connected: bool) -> None:
+        """The peer connection (ICE + DTLS) became connected or stopped being so."""
+
+    def on_media_state(self, connected: bool) -> None:
+        """RTCP from the peer started arriving, or none came for ~5 s (KMS mediaState)."""
+
+
+@runtime_checkable
+class WebRtcMedia(ElementEngine, Protocol):
+    """The media part of a WebRtcEndpoint (one webrtcbin); one negotiation only.
+
+    Negotiation methods raise :class:`SdpSyntaxError`, :class:`SdpMismatchError`
+    or :class:`WebRtcError`; the control plane enforces the call order (40208...).
+    """
+
+    def configure(self, config: WebRtcConfig) -> None:
+        """Replace the configuration; takes effect at the next negotiation."""
+
+    async def process_offer(self, offer: str) -> str:
+        """Answer the peer's offer with its payload types; returns the answer SDP."""
+
+    async def generate_offer(self, audio: bool, video: bool) -> str:
+        """Our offer (VP8/H.264 video, Opus audio); returns the offer SDP."""
+
+    async def process_answer(self, answer: str) -> str:
+        """Apply the peer's answer to our offer; returns the final local SDP."""
+
+    def gather_candidates(self) -> None:
+        """Start reporting local candidates (those found so far, then the rest)."""
+
+    def add_ice_candidate(self, candidate: str, sdp_mid: str, sdp_mline_index: int) -> None:
+        """Add a peer candidate; ``""`` is end-of-candidates. ValueError if malformed."""
+
+    async def request_keyframe(self) -> bool:
+        """Ask whatever feeds our video input for a keyframe; False if nothing does."""
+
+    async def stats(self) -> list[RtpStreamStats]:
+        """Current RTP counters (empty before the session is connected)."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from ..contract import MediaKind
 from .element import GstElement
+from .webrtc import WebRtcElement
 
 
 class PassThrough(GstElement):
@@ -30,4 +31,5 @@ class PassThrough(GstElement):
 
 FACTORIES: dict[str, type[GstElement]] = {
     PassThrough.factory: PassThrough,
+    WebRtcElement.factory: WebRtcElement,
 }

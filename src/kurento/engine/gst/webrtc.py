@@ -1,0 +1,397 @@
+"""Kurento ``WebRtcEndpoint``'s media part: one webrtcbin (notes §5 for every fix).
+
+Media between elements is encoded: inputs are payloaded into webrtcbin with the
+negotiated payload type and our SSRC, outputs are depayloaded
+(``video/x-vp8``, ``video/x-h264`` byte-stream/AU, ``audio/x-opus``); see
+:mod:`.webrtc_media`. An input with another codec is refused, not transcoded.
+
+* :meth:`WebRtcElement.routes` is empty: what enters goes to the network, so
+  bridges around a WebRtcEndpoint (loopback included) pass keyframe requests.
+* Every webrtcbin promise runs on the worker threads, under the watchdog
+  (:meth:`WebRtcElement._blocking`); every signal reaches the listener through
+  ``runtime.call_soon`` (:mod:`.webrtc_ice`).
+* SDP is checked in Python first (:mod:`.webrtc_sdp`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..contract import (
+    ElementEngine,
+    Link,
+    MediaKind,
+    RtpStreamStats,
+    SdpMismatchError,
+    WebRtcConfig,
+    WebRtcError,
+)
+from . import webrtc_sdp as sdp
+from . import webrtc_stats
+from ._gst import Gst
+from .element import GstElement
+from .webrtc_cert import certificate_pem, with_fingerprint
+from .webrtc_fixes import (
+    GstSdp,
+    GstWebRTC,
+    call_promise,
+    hold_ice_agent,
+    keyframe_request,
+    pin_ice_addresses,
+    transceiver_caps,
+)
+from .webrtc_ice import COMPONENT, STREAM, IceReports, RtcpLiveness
+from .webrtc_media import MediaPorts
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_OFFER_CODECS = {MediaKind.VIDEO: [("VP8", 96, ""), ("H264", 102, "profile-level-id=42e01f")],
+                 MediaKind.AUDIO: [("OPUS", 111, "")]}
+_Direction = GstWebRTC.WebRTCRTPTransceiverDirection
+
+
+@dataclass
+class _Stream:
+    """One negotiated m-line."""
+
+    mline: int
+    kind: MediaKind
+    mid: str
+    codec: sdp.Codec | None = None
+    ssrc: int = 0  # ours
+    sending: bool = True
+    transceiver: Any = None
+
+
+class WebRtcElement(GstElement):
+    factory = "WebRtcEndpoint"
+
+    def build(self) -> None:
+        self.config = WebRtcConfig()
+        self.webrtc = self.make("webrtcbin", "webrtc", latency=50)
+        self.webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
+        self._ice = hold_ice_agent(self.webrtc)
+        self._lock = threading.Lock()  # guards the fields shared with streaming threads
+        self._streams: dict[int, _Stream] = {}
+        self._negotiated = False
+        self._pending_remote: list[tuple[int, str]] = []
+        self._remote_seen: set[tuple[int, str]] = set()
+        self._bundled = False  # both sides agreed on BUNDLE (we always offer/answer it)
+        self._ice_reports = IceReports(self.runtime, self._notify, self._mid_of,
+                                       self._on_connected)
+        self._liveness = RtcpLiveness(self.runtime, self._notify,
+                                      lambda: self._close_task is not None)
+        self._signals: list[tuple[Any, int]] = []
+        self._ports = MediaPorts(self, self._refuse_input)
+        self._connect(self.webrtc, "on-ice-candidate", self._ice_reports.on_candidate)
+        self._connect(self.webrtc, "pad-added", self._ports.on_pad_added)
+        self._pem = ""  # our DTLS certificate, when not webrtcbin's own
+        self._prepared = False
+        self._local_text = ""
+        self._connect(self.webrtc, "deep-element-added", self._on_element_added)
+        for prop in ("ice-gathering-state", "ice-connection-state", "connection-state"):
+            self._connect(self.webrtc, f"notify::{prop}", self._ice_reports.on_state)
+        rtpbin = self.webrtc.get_by_name("rtpbin")
+        if rtpbin is not None:
+            self._connect(rtpbin, "on-ssrc-active", self._liveness.on_rtcp)
+
+    def routes(self, kind: MediaKind) -> Iterable[MediaKind]:
+        return ()
+
+    def configure(self, config: WebRtcConfig) -> None:
+        self.config = config
+
+    # -- negotiation (loop side) -----------------------------------------------
+
+    async def process_offer(self, offer: str) -> str:
+        summary = sdp.parse(offer, "offer")
+        sdp.check_usable(summary, "offer")
+        self._bundled = summary.bundle
+        return await self._blocking("process offer", lambda: self._answer_sync(offer, summary))
+
+    async def generate_offer(self, audio: bool, video: bool) -> str:
+        if not (audio or video):
+            raise SdpMismatchError("an offer needs audio or video")
+        kinds = [k for k, wanted in ((MediaKind.AUDIO, audio), (MediaKind.VIDEO, video)) if wanted]
+        return await self._blocking("generate offer", lambda: self._offer_sync(kinds))
+
+    async def process_answer(self, answer: str) -> str:
+        summary = sdp.parse(answer, "answer")
+        sdp.check_usable(summary, "answer")
+        self._bundled = summary.bundle
+        return await self._blocking("process answer", lambda: self._apply_answer(answer, summary))
+
+    async def _blocking(self, what: str, fn: Callable[[], T]) -> T:
+        await self.started()
+        box: list[Any] = []
+
+        def run() -> None:
+            try:
+                box.append(fn())
+            except Exception as error:  # carried to the loop, with its message
+                box.append(error)
+
+        if not await self.runtime.worker.run(f"{what} {self!r}", run) or not box:
+            raise WebRtcError(f"{what}: no result in time")
+        if isinstance(box[0], WebRtcError):
+            raise box[0]
+        if isinstance(box[0], Exception):
+            raise WebRtcError(f"{what}: {box[0]}") from box[0]
+        result: T = box[0]
+        return result
+
+    # -- negotiation (worker threads) ------------------------------------------
+
+    def _prepare(self) -> None:
+        """Worker thread: apply the configuration, once (a failed offer may be retried)."""
+        if self._prepared:
+            return
+        self._prepared = True
+        self._pem = certificate_pem(self.config.certificate_key_type)
+        pin_ice_addresses(self._ice, self.config.ice_addresses, ice_tcp=self.config.ice_tcp)
+        if self.config.stun_server:
+            self.webrtc.set_property("stun-server", self.config.stun_server)
+        if self.config.turn_server:
+            self.webrtc.set_property("turn-server", self.config.turn_server)
+
+    def _on_element_added(self, _bin: Any, _sub_bin: Any, element: Any) -> None:
+        """webrtcbin made a DTLS transport: give it our certificate, if we have one."""
+        factory = element.get_factory()
+        if factory is not None and factory.get_name() == "dtlssrtpdec" and self._pem:
+            element.set_property("pem", self._pem)
+
+    def _direction(self, peer: str) -> Any:
+        send = not self.config.recvonly and peer in ("sendrecv", "recvonly")
+        receive = not self.config.sendonly and peer in ("sendrecv", "sendonly")
+        if send and receive:
+            return _Direction.SENDRECV
+        if send or receive:
+            return _Direction.SENDONLY if send else _Direction.RECVONLY
+        return _Direction.INACTIVE
+
+    def _answer_sync(self, offer: str, summary: sdp.SessionSummary) -> str:
+        self._prepare()
+        self._set_description("set-remote-description", GstWebRTC.WebRTCSDPType.OFFER, offer)
+        for section in summary.sections:
+            codec = section.chosen()
+            if section.kind is None or codec is None or section.port == 0:
+                continue  # webrtcbin answers it as rejected
+            direction = self._direction(section.direction)
+            stream = _Stream(section.index, section.kind, section.mid, codec,
+                             random.randint(1, 2**31), direction in (
+                                 _Direction.SENDRECV, _Direction.SENDONLY))
+            self._add_transceiver(stream, [(codec.name, codec.payload, codec.fmtp)], direction)
+        reply = call_promise(self.webrtc, "create-answer", None)
+        text = self._set_local(GstWebRTC.WebRTCSDPType.ANSWER, reply.get_value("answer"))
+        self._negotiation_done()
+        return text
+
+    def _offer_sync(self, kinds: list[MediaKind]) -> str:
+        self._prepare()
+        direction = self._direction("sendrecv")
+        for mline, kind in enumerate(kinds):
+            stream = _Stream(mline, kind, "", None, random.randint(1, 2**31),
+                             direction in (_Direction.SENDRECV, _Direction.SENDONLY))
+            self._add_transceiver(stream, _OFFER_CODECS[kind], direction, offer=True)
+        reply = call_promise(self.webrtc, "create-offer", None)
+        text = self._set_local(GstWebRTC.WebRTCSDPType.OFFER, reply.get_value("offer"))
+        for section in sdp.parse(text, "local offer").sections:
+            if section.index in self._streams:
+                self._streams[section.index].mid = section.mid
+        return text
+
+    def _apply_answer(self, answer: str, summary: sdp.SessionSummary) -> str:
+        self._set_description("set-remote-description", GstWebRTC.WebRTCSDPType.ANSWER, answer)
+        for section in summary.sections:
+            stream = self._streams.get(section.index)
+            if stream is not None:
+                stream.codec = section.chosen()
+                stream.sending = stream.sending and section.direction in ("sendrecv", "recvonly")
+        self._negotiation_done()
+        return self._local_text
+
+    def _set_local(self, kind: Any, description: Any) -> str:
+        """Worker thread: set our offer/answer (with our certificate's fingerprint)."""
+        text = sdp.strip_candidates(description.sdp.as_text())
+        if self._pem:
+            text = with_fingerprint(text, self._pem)
+            self._set_description("set-local-description", kind, text)
+        else:
+            call_promise(self.webrtc, "set-local-description", description)
+        self._local_text = text
+        return text
+
+    def _set_description(self, signal: str, kind: Any, text: str) -> None:
+        result, message = GstSdp.SDPMessage.new_from_text(text)
+        if result != GstSdp.SDPResult.OK:
+            raise WebRtcError(f"{signal}: GStreamer cannot read the SDP")
+        call_promise(self.webrtc, signal, GstWebRTC.WebRTCSessionDescription.new(kind, message))
+
+    def _add_transceiver(
+        self, stream: _Stream, codecs: list[tuple[str, int, str]], direction: Any,
+        offer: bool = False,
+    ) -> None:
+        caps = transceiver_caps(stream.kind.value.lower(), codecs, stream.ssrc, nack=True,
+                                offer=offer)
+        # 1.22 makes no transceiver from a remote offer (§5.4); later versions may have
+        # made one for this m-line already: then configure it instead of adding another.
+        transceiver = None if offer else self.webrtc.emit("get-transceiver", stream.mline)
+        if transceiver is not None and transceiver.get_property("mlineindex") == stream.mline:
+            transceiver.set_property("direction", direction)
+            transceiver.set_property("codec-preferences", caps)
+        else:
+            transceiver = self.webrtc.emit("add-transceiver", direction, caps)
+        stream.transceiver = transceiver
+        if stream.kind is MediaKind.VIDEO:
+            transceiver.set_property("do-nack", True)
+        self._streams[stream.mline] = stream
+
+    def _negotiation_done(self) -> None:
+        """Worker thread: link the inputs, apply queued candidates, watch DTLS."""
+        for stream in self._streams.values():
+            if stream.codec is not None and stream.sending:
+                self._link_input(stream)
+        with self._lock:
+            self._negotiated = True
+            pending, self._pending_remote = self._pending_remote, []
+        for mline, candidate in pending:
+            self.webrtc.emit("add-ice-candidate", mline, candidate)
+        self._watch_dtls()
+
+    def _link_input(self, stream: _Stream) -> None:
+        assert stream.codec is not None
+        self._ports.link_input(stream.kind, stream.codec.name, stream.codec.payload,
+                               stream.ssrc, self.config.mtu, self._sink_pad(stream))
+
+    def _sink_pad(self, stream: _Stream) -> Any:
+        """webrtcbin's sink pad for the stream's transceiver (names follow no m-line rule)."""
+        for pad in self.webrtc.sinkpads:
+            if pad.get_property("transceiver") is stream.transceiver:
+                return pad
+        pad = self.webrtc.request_pad_simple(f"sink_{stream.mline}")
+        if pad is None:
+            raise WebRtcError(f"webrtcbin gave no sink pad for m-line {stream.mline}")
+        return pad
+
+    def _watch_dtls(self) -> None:
+        transceiver = self.webrtc.emit("get-transceiver", 0)
+        sender = transceiver.get_property("sender") if transceiver is not None else None
+        dtls = sender.get_property("transport") if sender is not None else None
+        if dtls is not None and not any(obj is dtls for obj, _ in self._signals):
+            self._connect(dtls, "notify::state", self._ice_reports.on_dtls_state)
+
+    def _refuse_input(self, description: str) -> None:
+        """Streaming thread: an input with the wrong codec (see MediaPorts)."""
+        log.warning("%r: %s", self, description)
+        self.runtime.call_soon(self.listener.on_error, "UNSUPPORTED_MEDIA_TYPE", 40005,
+                               description)
+
+    # -- ICE and states ------------------------------------------------------------
+
+    def gather_candidates(self) -> None:
+        self._ice_reports.gather()
+
+    def add_ice_candidate(self, candidate: str, sdp_mid: str, sdp_mline_index: int) -> None:
+        if not candidate.strip():
+            return  # end of candidates: nothing to do (reference §1.7, 40401)
+        line = sdp.check_candidate(candidate)
+        mline = sdp_mline_index
+        if sdp_mid and mline not in self._streams:
+            mline = next((s.mline for s in self._streams.values() if s.mid == sdp_mid), mline)
+        if self._bundled:
+            # One transport for every m-line: a candidate given for m-line 1 would
+            # otherwise start a second ICE stream and DTLS handshake (Fatal SSL error).
+            mline = 0
+        if (mline, line) in self._remote_seen:
+            return
+        self._remote_seen.add((mline, line))
+        with self._lock:
+            if not self._negotiated:
+                self._pending_remote.append((mline, line))
+                return
+        self.runtime.loop.create_task(self.runtime.worker.run(
+            f"add candidate {self!r}",
+            lambda: self.webrtc.emit("add-ice-candidate", mline, line)))
+
+    def _on_connected(self) -> None:
+        """Loop: the peer connection is up."""
+        self._liveness.start()
+        self._find_selected_pair()
+
+    def _find_selected_pair(self) -> None:
+        def lookup() -> None:
+            pair = webrtc_stats.selected_pair(webrtc_stats.entries(
+                call_promise(self.webrtc, "get-stats", None)))
+            if pair is not None:
+                self.runtime.call_soon(self._notify, "on_candidate_pair_selected",
+                                       str(STREAM), COMPONENT, *pair)
+
+        self.runtime.loop.create_task(self.runtime.worker.run(f"pair {self!r}", lookup))
+
+    def _mid_of(self, mline: int) -> str:
+        stream = self._streams.get(mline)
+        return stream.mid if stream is not None and stream.mid else str(mline)
+
+    def _notify(self, method: str, *args: object) -> None:
+        """Loop thread: call the listener's WebRTC callback if it has one."""
+        callback = getattr(self.listener, method, None)
+        if callback is not None and self._close_task is None:
+            callback(*args)
+
+    # -- keyframes and stats -----------------------------------------------------
+
+    async def request_keyframe(self) -> bool:
+        pad = self.input_pad(MediaKind.VIDEO)
+        return await self._blocking("keyframe request",
+                                    lambda: bool(pad.push_event(keyframe_request())))
+
+    def link(self, sink: ElementEngine, kind: MediaKind) -> Link:
+        link = super().link(sink, kind)
+        if kind is MediaKind.VIDEO:
+            # A new receiver needs a keyframe: ask our peer once the bridge is up.
+            for delay in (0.3, 1.0):
+                self.runtime.loop.call_later(delay, self._keyframe_from_peer)
+        return link
+
+    def _keyframe_from_peer(self) -> None:
+        if self._close_task is None:
+            tee_sink = self.output_tee(MediaKind.VIDEO).get_static_pad("sink")
+            self.runtime.loop.create_task(self.runtime.worker.run(
+                f"keyframe {self!r}", lambda: tee_sink.push_event(keyframe_request())))
+
+    async def stats(self) -> list[RtpStreamStats]:
+        if not self._negotiated:
+            return []
+        kinds = {s.ssrc: s.kind for s in self._streams.values()}
+        kinds.update({ssrc: kind for kind, ssrc in self._ports.remote_ssrc.items()})
+        return await self._blocking("stats", lambda: webrtc_stats.rtp_streams(
+            webrtc_stats.entries(call_promise(self.webrtc, "get-stats", None)), kinds))
+
+    # -- teardown --------------------------------------------------------------------
+
+    def _connect(self, obj: Any, signal: str, handler: Callable[..., Any]) -> None:
+        self._signals.append((obj, obj.connect(signal, handler)))
+
+    def _teardown_sync(self) -> None:
+        # webrtcbin first (notes §5.7): its inner graph stops before the rest.
+        self.webrtc.set_state(Gst.State.NULL)
+        super()._teardown_sync()
+
+    def teardown(self) -> None:
+        for obj, handler in self._signals:
+            obj.disconnect(handler)
+        self._signals.clear()
+        self._ports.teardown()
+
+
+if TYPE_CHECKING:
+    from ..contract import WebRtcMedia
+
+    def _conforms(element: WebRtcElement) -> WebRtcMedia:
+        return element  # mypy checks the element against the control plane's protocol

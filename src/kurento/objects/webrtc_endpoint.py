@@ -1,0 +1,188 @@
+"""WebRtcEndpoint: trickle ICE, DTLS and WebRTC stats (reference §2.2, §2.3, §2.5, §2.6).
+
+The engine part is a :class:`~kurento.engine.contract.WebRtcMedia`; this object is
+its :class:`~kurento.engine.contract.WebRtcListener` and turns its news into the
+Kurento events, with the field types of reference §2.6.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from kurento.engine.contract import RtpStreamStats, WebRtcConfig, WebRtcError
+from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
+from kurento.protocol import errors as e
+
+# Where ICE gathers unless configured (server setting ``extra.webrtc_ice_addresses``):
+# loopback only, so a server never reaches out by default (notes §2).
+DEFAULT_ICE_ADDRESSES = ("127.0.0.1",)
+
+log = logging.getLogger(__name__)
+
+
+class WebRtcEndpoint(BaseRtpEndpoint):
+    TYPE = "WebRtcEndpoint"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recvonly = bool(self.params.get("recvonly", False))
+        self.sendonly = bool(self.params.get("sendonly", False))
+        self.use_data_channels = bool(self.params.get("useDataChannels", False))
+        self.certificate_key_type = str(self.params.get("certificateKeyType") or "RSA")
+        self.qos_dscp = str(self.params.get("qosDscp") or "NO_VALUE")
+        # KMS defaults (WebRtcEndpoint.conf.ini): no STUN/TURN, all interfaces, TCP on.
+        self.props.update(stunServerAddress="", stunServerPort=0, turnUrl="",
+                          externalIPv4="", externalIPv6="", networkInterfaces="",
+                          iceTcp=True)
+        self.ice_states: dict[tuple[int, int], str] = {}
+        self.dtls_states: dict[tuple[str, str, str], str] = {}
+        self.candidate_pairs: list[dict[str, Any]] = []
+
+    def before_negotiation(self) -> None:
+        extra = self.context.settings.extra
+        configured = extra.get("webrtc_ice_addresses", DEFAULT_ICE_ADDRESSES)
+        if isinstance(configured, str):  # "10.0.0.5, 127.0.0.1" from an environment variable
+            configured = [part.strip() for part in configured.split(",") if part.strip()]
+        addresses = tuple(str(address) for address in configured)
+        stun = ""
+        if self.props.get("stunServerAddress"):
+            port = self.props.get("stunServerPort") or 3478
+            stun = f"stun://{self.props['stunServerAddress']}:{port}"
+        turn = str(self.props.get("turnUrl") or "")
+        self.sdp_media.configure(WebRtcConfig(
+            ice_addresses=addresses,
+            recvonly=self.recvonly,
+            sendonly=self.sendonly,
+            ice_tcp=bool(self.props.get("iceTcp")),
+            stun_server=stun,
+            turn_server=f"turn://{turn}" if turn else "",
+            mtu=int(self.props.get("mtu") or 1200),
+            certificate_key_type=self.certificate_key_type,
+        ))
+
+    # --- ICE --------------------------------------------------------------------------
+
+    def gather_candidates(self) -> None:
+        self.sdp_media.gather_candidates()
+
+    def add_ice_candidate(self, candidate: dict[str, Any]) -> None:
+        line = candidate.get("candidate")
+        if not isinstance(line, str):
+            raise e.IceAddCandidateError("Error adding candidate")
+        try:
+            self.sdp_media.add_ice_candidate(
+                line, str(candidate.get("sdpMid") or ""), int(candidate.get("sdpMLineIndex") or 0)
+            )
+        except ValueError:
+            raise e.IceAddCandidateError("Error adding candidate") from None
+
+    def get_ice_candidate_pairs(self) -> list[dict[str, Any]]:
+        return list(self.candidate_pairs)
+
+    def get_ice_connection_state(self) -> list[dict[str, Any]]:
+        return [{"__type__": "IceConnection", "streamId": str(stream), "componentId": component,
+                 "state": state} for (stream, component), state in self.ice_states.items()]
+
+    def get_dtls_connection_state(self) -> list[dict[str, Any]]:
+        return [{"__type__": "DtlsConnection", "streamId": s, "componentId": c,
+                 "connectionId": i, "state": state}
+                for (s, c, i), state in self.dtls_states.items()]
+
+    # --- data channels (not yet) -------------------------------------------------------
+
+    def create_data_channel(self, **_options: Any) -> None:
+        self._data_channels()
+
+    def close_data_channel(self, channel_id: int) -> None:
+        self._data_channels()
+
+    def _data_channels(self) -> None:
+        if not self.use_data_channels:
+            raise e.MediaObjectOperationNotSupported(
+                "Cannot create data channel: data channels are not enabled in this endpoint")
+        raise e.NotImplementedKurento("Data channels are not implemented by this server yet")
+
+    # --- stats ------------------------------------------------------------------------
+
+    # The RTP counters come from webrtcbin through a worker thread: this one awaits.
+    async def get_stats(  # type: ignore[override]
+        self, media_type: str | None = None
+    ) -> dict[str, Any]:
+        now = int(time.time() * 1000)
+        stats: dict[str, Any] = {self.id: {
+            "__type__": "EndpointStats", "id": self.id, "type": "endpoint",
+            "timestampMillis": now, "inputLatency": [], "E2ELatency": [],
+        }}
+        if self.negotiation is Negotiation.DONE:
+            try:
+                streams = await self.sdp_media.stats()
+            except WebRtcError as error:  # stats are best effort: the element's entry stays
+                log.warning("%s: no RTP stats: %s", self.id, error)
+                streams = []
+            for stream in streams:
+                if media_type in (None, stream.kind.value):
+                    stats[stream.id] = _rtp_stats(stream, now)
+        return stats
+
+    # --- engine listener (loop) ---------------------------------------------------------
+
+    def on_ice_candidate(self, candidate: str, sdp_mid: str, sdp_mline_index: int) -> None:
+        self.emit("IceCandidateFound", candidate={
+            "__type__": "IceCandidate", "candidate": candidate, "sdpMid": sdp_mid,
+            "sdpMLineIndex": sdp_mline_index})
+
+    def on_ice_gathering_done(self) -> None:
+        self.emit("IceGatheringDone")
+
+    def on_ice_component_state(self, stream_id: int, component_id: int, state: str) -> None:
+        if self.ice_states.get((stream_id, component_id)) != state:
+            self.ice_states[(stream_id, component_id)] = state
+            self.emit("IceComponentStateChanged", streamId=stream_id,
+                      componentId=component_id, state=state)
+
+    def on_candidate_pair_selected(
+        self, stream_id: str, component_id: int, local: str, remote: str
+    ) -> None:
+        pair = {"__type__": "IceCandidatePair", "streamId": stream_id,
+                "componentId": component_id, "localCandidate": local, "remoteCandidate": remote}
+        self.candidate_pairs = [p for p in self.candidate_pairs
+                                if (p["streamId"], p["componentId"]) != (stream_id, component_id)]
+        self.candidate_pairs.append(pair)
+        self.emit("NewCandidatePairSelected", candidatePair=pair)
+
+    def on_dtls_state(
+        self, stream_id: str, component_id: str, connection_id: str, state: str
+    ) -> None:
+        key = (stream_id, component_id, connection_id)
+        if self.dtls_states.get(key) != state:
+            self.dtls_states[key] = state
+            self.emit("DtlsConnectionStateChange", streamId=stream_id, componentId=component_id,
+                      connectionId=connection_id, state=state)
+
+
+def _rtp_stats(stream: RtpStreamStats, now: int) -> dict[str, Any]:
+    """Reference §2.5: RTCInboundRTPStreamStats / RTCOutboundRTPStreamStats."""
+    common: dict[str, Any] = {
+        "id": stream.id, "timestampMillis": now, "ssrc": str(stream.ssrc),
+        "associateStatsId": "", "isRemote": False, "mediaTrackId": "", "transportId": "",
+        "codecId": "", "firCount": stream.fir_count, "pliCount": stream.pli_count,
+        "nackCount": stream.nack_count, "sliCount": 0, "remb": 0,
+        "packetsLost": stream.packets_lost, "fractionLost": stream.fraction_lost,
+    }
+    if stream.inbound:
+        return {**common, "__type__": "RTCInboundRTPStreamStats", "type": "inboundrtp",
+                "packetsReceived": stream.packets, "bytesReceived": stream.bytes,
+                "jitter": stream.jitter}
+    return {**common, "__type__": "RTCOutboundRTPStreamStats", "type": "outboundrtp",
+            "packetsSent": stream.packets, "bytesSent": stream.bytes, "targetBitrate": 0.0,
+            "roundTripTime": stream.round_trip_time}
+
+
+
+if TYPE_CHECKING:
+    from kurento.engine.contract import WebRtcListener
+
+    def _conforms(endpoint: WebRtcEndpoint) -> WebRtcListener:
+        return endpoint  # mypy checks we hear everything the engine reports
