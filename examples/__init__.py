@@ -1,0 +1,1 @@
+"""Demo application servers on kurento.client; see examples/README.md."""

@@ -1,0 +1,88 @@
+"""The demo launcher's aiohttp application: a landing page and the three demos.
+
+Routes: ``/`` (landing page), ``/static/`` (shared page code), ``/vendor/kurento-utils.js``
+(kurento-utils' browser bundle), and one sub-application per demo under ``/<name>/``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from examples.common import HERE, KURENTO_UTILS_BUNDLE, MEDIA_SERVER_KEY, MediaServer
+from examples.hello_world import server as hello_world
+from examples.one_to_many import server as one_to_many
+from examples.one_to_one import server as one_to_one
+
+
+@dataclass(frozen=True)
+class Demo:
+    path: str
+    title: str
+    summary: str
+    create_app: Callable[[], web.Application]
+
+
+DEMOS = (
+    Demo("hello_world", "Hello world",
+         "WebRTC loopback: a WebRtcEndpoint connected to itself.",
+         hello_world.create_app),
+    Demo("one_to_one", "One to one call",
+         "Two users register by name, call each other and see each other.",
+         one_to_one.create_app),
+    Demo("one_to_many", "One to many",
+         "One presenter, many viewers.",
+         one_to_many.create_app),
+)
+
+
+def landing_page(media_server_url: str) -> str:
+    items = "\n".join(
+        f'    <li><a href="/{d.path}/">{d.title}</a>: {d.summary}</li>' for d in DEMOS
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>kurento-py demos</title>
+  <link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+  <h1>kurento-py demos</h1>
+  <ul id="demos">
+{items}
+  </ul>
+  <p>Media server: <code id="media-server">{html.escape(media_server_url)}</code></p>
+</body>
+</html>
+"""
+
+
+def create_app(media_server_url: str) -> web.Application:
+    app = web.Application()
+    media_server = MediaServer(media_server_url)
+    app[MEDIA_SERVER_KEY] = media_server
+    page = landing_page(media_server_url)
+
+    async def index(request: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html")
+
+    async def bundle(request: web.Request) -> web.StreamResponse:
+        if not KURENTO_UTILS_BUNDLE.is_file():
+            raise web.HTTPNotFound(text="kurento-utils bundle missing: run scripts/setup.sh")
+        return web.FileResponse(KURENTO_UTILS_BUNDLE)
+
+    async def close_media_server(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await media_server.close()
+
+    app.router.add_get("/", index)
+    app.router.add_get("/vendor/kurento-utils.js", bundle)
+    app.router.add_static("/static/", HERE / "static")
+    for demo in DEMOS:
+        app.add_subapp(f"/{demo.path}/", demo.create_app())
+    app.cleanup_ctx.append(close_media_server)
+    return app
