@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the media server AND the demo applications, both on loopback, until Ctrl-C
 # (which stops both):
-#   scripts/run-demos.sh [--server-port 8888] [--demo-port 8443] [--log-level INFO]
+#   scripts/run.sh [--server-port 8888] [--demo-port 8443] [--log-level INFO]
 # Then open http://127.0.0.1:8443/ in a browser on this machine. The media
 # server listens on ws://127.0.0.1:8888/kurento; the demos' pages ask for no
 # STUN/TURN server, so their WebRTC stays on loopback too.
@@ -18,7 +18,7 @@ while [ "$#" -gt 0 ]; do
     --demo-port) DEMO_PORT="$2"; shift 2 ;;
     --log-level) LOG_LEVEL="$2"; shift 2 ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
-    *) echo "run-demos: unknown argument: $1" >&2; exit 2 ;;
+    *) echo "run: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 
@@ -45,7 +45,7 @@ SERVER_PID=$!
 "$PY" -m examples --host 127.0.0.1 --port "$DEMO_PORT" --log-level "$LOG_LEVEL" \
   --media-server "ws://127.0.0.1:$SERVER_PORT/kurento" &
 DEMO_PID=$!
-echo "run-demos: open http://127.0.0.1:$DEMO_PORT/ (Ctrl-C stops the media server and the demos)" >&2
+echo "run: open http://127.0.0.1:$DEMO_PORT/ (Ctrl-C stops the media server and the demos)" >&2
 
 # Whichever stops first (or Ctrl-C) stops the other.
 wait -n "$SERVER_PID" "$DEMO_PID" || true
