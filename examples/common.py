@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ KURENTO_UTILS_BUNDLE = HERE / "node_modules" / ".kurento-py" / "kurento-utils.js
 DEFAULT_MEDIA_SERVER = "ws://127.0.0.1:8888/kurento"
 
 Json = dict[str, Any]
+Handler = Callable[[Json], Awaitable[None]]
 
 
 class MediaServer:
@@ -103,6 +104,24 @@ class Signal:
                 yield data
             else:
                 await self.send("error", message="a message is an object with an 'id'")
+
+
+    async def serve(self, app_name: str, handlers: dict[str, Handler]) -> None:
+        """Runs each page message's handler by its ``id``, until the page goes away.
+
+        A handler that fails is reported to the page (``error``) and the socket stays
+        open, so one bad message never ends the user's session.
+        """
+        async for message in self.messages():
+            handler = handlers.get(message["id"])
+            try:
+                if handler is None:
+                    await self.send("error", message=f"unknown message id {message['id']!r}")
+                else:
+                    await handler(message)
+            except Exception as exc:  # reported to the page, which shows it
+                log.warning("%s %s: %s", app_name, message["id"], exc)
+                await self.error(exc)
 
 
 async def open_signal(request: web.Request) -> Signal:

@@ -16,7 +16,6 @@ from examples.common import (
     MEDIA_SERVER_KEY,
     Json,
     WebRtcSession,
-    log,
     open_signal,
     release_quietly,
     static_app,
@@ -58,20 +57,14 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     signal = await open_signal(request)
     loopback = Loopback(WebRtcSession(signal))
     try:
-        async for message in signal.messages():
-            try:
-                match message["id"]:
-                    case "start":
-                        await loopback.start(message, request)
-                    case "onIceCandidate":
-                        await loopback.session.add_candidate(message.get("candidate"))
-                    case "stop":
-                        await loopback.stop()
-                    case other:
-                        await signal.send("error", message=f"unknown message id {other!r}")
-            except Exception as exc:  # reported to the page, which shows it
-                log.warning("hello_world %s: %s", message["id"], exc)
-                await signal.error(exc)
+        await signal.serve(
+            "hello_world",
+            {
+                "start": lambda m: loopback.start(m, request),
+                "onIceCandidate": lambda m: loopback.session.add_candidate(m.get("candidate")),
+                "stop": lambda m: loopback.stop(),
+            },
+        )
     finally:
         await loopback.stop()
     return signal.ws

@@ -20,7 +20,6 @@ from examples.common import (
     Json,
     MediaServer,
     WebRtcSession,
-    log,
     open_signal,
     release_quietly,
     static_app,
@@ -113,22 +112,15 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     page = OneToMany(WebRtcSession(signal), request.app[BROADCAST_KEY],
                      request.config_dict[MEDIA_SERVER_KEY])
     try:
-        async for message in signal.messages():
-            try:
-                match message["id"]:
-                    case "presenter":
-                        await page.presenter(message)
-                    case "viewer":
-                        await page.viewer(message)
-                    case "onIceCandidate":
-                        await page.session.add_candidate(message.get("candidate"))
-                    case "stop":
-                        await page.stop()
-                    case other:
-                        await signal.send("error", message=f"unknown message id {other!r}")
-            except Exception as exc:  # reported to the page, which shows it
-                log.warning("one_to_many %s: %s", message["id"], exc)
-                await signal.error(exc)
+        await signal.serve(
+            "one_to_many",
+            {
+                "presenter": page.presenter,
+                "viewer": page.viewer,
+                "onIceCandidate": lambda m: page.session.add_candidate(m.get("candidate")),
+                "stop": lambda m: page.stop(),
+            },
+        )
     finally:
         await page.stop()
     return signal.ws

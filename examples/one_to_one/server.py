@@ -22,7 +22,6 @@ from examples.common import (
     MediaServer,
     Signal,
     WebRtcSession,
-    log,
     open_signal,
     release_quietly,
     static_app,
@@ -157,24 +156,16 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     signal = await open_signal(request)
     page = OneToOne(signal, request.app[REGISTRY_KEY], request.config_dict[MEDIA_SERVER_KEY])
     try:
-        async for message in signal.messages():
-            try:
-                match message["id"]:
-                    case "register":
-                        await page.register(message)
-                    case "call":
-                        await page.call(message)
-                    case "incomingCallResponse":
-                        await page.incoming_call_response(message)
-                    case "onIceCandidate":
-                        await page.candidate(message)
-                    case "stop":
-                        await page.hang_up(page.user)
-                    case other:
-                        await signal.send("error", message=f"unknown message id {other!r}")
-            except Exception as exc:  # reported to the page, which shows it
-                log.warning("one_to_one %s: %s", message["id"], exc)
-                await signal.error(exc)
+        await signal.serve(
+            "one_to_one",
+            {
+                "register": page.register,
+                "call": page.call,
+                "incomingCallResponse": page.incoming_call_response,
+                "onIceCandidate": page.candidate,
+                "stop": lambda m: page.hang_up(page.user),
+            },
+        )
     finally:
         await page.close()
     return signal.ws
