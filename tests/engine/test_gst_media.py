@@ -145,10 +145,11 @@ async def test_unknown_factory_and_kinds_without_media(engine: GstMediaEngine) -
     a = pipeline.create_element("PassThrough", Recorder())
     b = pipeline.create_element("PassThrough", Recorder())
     data_link = a.link(b, DATA)
-    assert isinstance(data_link, NullLink)
+    assert not isinstance(data_link, NullLink)  # PassThrough carries DATA too
     await data_link.unlink()
     sink = create_test_sink(pipeline)
     assert isinstance(sink.link(a, VIDEO), NullLink)  # a sink has no output
+    assert isinstance(a.link(sink, DATA), NullLink)  # the test sink has no DATA input
     elsewhere = engine.create_pipeline("elsewhere").create_element("PassThrough", Recorder())
     with pytest.raises(ValueError):
         a.link(elsewhere, VIDEO)

@@ -131,6 +131,7 @@ class WebRtcConfig:
     turn_server: str = ""  # "turn://user:password@host:port", empty for none
     mtu: int = 1200
     certificate_key_type: str = "RSA"  # Kurento CertificateKeyType: "RSA" or "ECDSA"
+    data_channels: bool = False  # useDataChannels: SCTP data channels negotiated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,6 +151,7 @@ class RtpStreamStats:
     pli_count: int = 0
     nack_count: int = 0
     round_trip_time: float = 0.0  # seconds
+    remb: int = 0  # bps: the REMB we last sent for this (inbound video) stream
 
 
 class WebRtcListener(ElementListener, Protocol):
@@ -179,6 +181,12 @@ class WebRtcListener(ElementListener, Protocol):
 
     def on_media_state(self, connected: bool) -> None:
         """RTCP from the peer started arriving, or none came for ~5 s (KMS mediaState)."""
+
+    def on_data_channel_opened(self, channel_id: int) -> None:
+        """A data channel (ours or the peer's) is open."""
+
+    def on_data_channel_closed(self, channel_id: int) -> None:
+        """An open data channel was closed, by either side."""
 
 
 @runtime_checkable
@@ -212,3 +220,65 @@ class WebRtcMedia(ElementEngine, Protocol):
 
     async def stats(self) -> list[RtpStreamStats]:
         """Current RTP counters (empty before the session is connected)."""
+
+
+# --- WebRtcEndpoint data channels (engine: kurento.engine.gst.webrtc_data) ----------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DataChannelStats:
+    """One data channel's counters (Kurento RTCDataChannelStats)."""
+
+    channel_id: int
+    label: str
+    protocol: str
+    state: str  # "connecting", "open", "closing", "closed"
+    messages_sent: int = 0
+    bytes_sent: int = 0
+    messages_received: int = 0
+    bytes_received: int = 0
+
+
+@runtime_checkable
+class DataChannelMedia(Protocol):
+    """A WebRtcMedia with data channels (``WebRtcConfig.data_channels``)."""
+
+    async def create_data_channel(self, label: str, ordered: bool, max_packet_lifetime: int,
+                                  max_retransmits: int, protocol: str) -> None:
+        """Open a channel from our side (WebRtcError if webrtcbin refuses)."""
+
+    async def close_data_channel(self, channel_id: int) -> None:
+        """Close an open channel; KeyError when no open channel has that id."""
+
+    def data_channel_stats(self) -> tuple[int, int, list[DataChannelStats]]:
+        """(channels opened, channels closed, one entry per channel)."""
+
+
+# --- Bitrate knobs and REMB (engine: kurento.engine.gst.webrtc_remb) ----------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BandwidthConfig:
+    """Kurento's bitrate knobs (kbps, 0 = unset) and RembParams (reference §2.3, §2.5)."""
+
+    max_video_recv: int = 0  # b=AS on video, and the REMB ceiling
+    min_video_recv: int = 0  # the REMB floor (never below 30 kbps)
+    max_audio_recv: int = 0  # b=AS on audio
+    max_video_send: int = 500  # only an encoder would honour these (we never encode)
+    min_video_send: int = 100
+    packets_recv_interval_top: int = 100
+    exponential_factor: float = 0.04
+    lineal_factor_min: int = 0  # bps; 0 = KMS's built-in 50
+    lineal_factor_grade: float = 30.0
+    decrement_factor: float = 0.5
+    threshold_factor: float = 0.8
+    up_losses: int = 12  # fraction lost, in 1/256
+    remb_on_connect: int = 300000  # bps
+
+
+@runtime_checkable
+class BandwidthControl(Protocol):
+    """A WebRtcMedia that advertises b=AS and sends REMB to the remote sender."""
+
+    def set_bandwidth(self, config: BandwidthConfig) -> None:
+        """Replace the knobs; SDP uses them at the next negotiation, REMB at once."""

@@ -19,6 +19,7 @@ from kurento.engine.contract import (
     WebRtcError,
     WebRtcMedia,
 )
+from kurento.objects.bandwidth import BandwidthMixin
 from kurento.objects.element import MediaElement
 from kurento.protocol import errors as e
 
@@ -52,7 +53,7 @@ class Negotiation(enum.Enum):
     DONE = "done"
 
 
-class BaseRtpEndpoint(MediaElement):
+class BaseRtpEndpoint(BandwidthMixin, MediaElement):
     """Abstract: what every SDP/RTP endpoint does with its negotiation and states."""
 
     TYPE = "BaseRtpEndpoint"
@@ -85,6 +86,7 @@ class BaseRtpEndpoint(MediaElement):
             if self.negotiation is not Negotiation.NONE:
                 raise e.SdpAlreadyNegotiated("Endpoint already negotiated")
             self.before_negotiation()
+            self.push_bandwidth()  # b=AS, REMB knobs
             try:
                 offer = await self.sdp_media.generate_offer(
                     bool(options.get("offerToReceiveAudio", True)),
@@ -104,6 +106,7 @@ class BaseRtpEndpoint(MediaElement):
             if self.negotiation is not Negotiation.NONE:
                 raise e.SdpAlreadyNegotiated("Endpoint already negotiated")
             self.before_negotiation()
+            self.push_bandwidth()  # b=AS, REMB knobs
             try:
                 answer = await self.sdp_media.process_offer(offer)
             except SdpSyntaxError as error:

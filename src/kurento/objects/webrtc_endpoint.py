@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kurento.engine.contract import RtpStreamStats, WebRtcConfig, WebRtcError
 from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
+from kurento.objects.webrtc_data import DataChannelsMixin
 from kurento.protocol import errors as e
 
 # Where ICE gathers unless configured (server setting ``extra.webrtc_ice_addresses``):
@@ -22,7 +23,7 @@ DEFAULT_ICE_ADDRESSES = ("127.0.0.1",)
 log = logging.getLogger(__name__)
 
 
-class WebRtcEndpoint(BaseRtpEndpoint):
+class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
     TYPE = "WebRtcEndpoint"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -60,6 +61,7 @@ class WebRtcEndpoint(BaseRtpEndpoint):
             turn_server=f"turn://{turn}" if turn else "",
             mtu=int(self.props.get("mtu") or 1200),
             certificate_key_type=self.certificate_key_type,
+            data_channels=self.use_data_channels,
         ))
 
     # --- ICE --------------------------------------------------------------------------
@@ -90,20 +92,6 @@ class WebRtcEndpoint(BaseRtpEndpoint):
                  "connectionId": i, "state": state}
                 for (s, c, i), state in self.dtls_states.items()]
 
-    # --- data channels (not yet) -------------------------------------------------------
-
-    def create_data_channel(self, **_options: Any) -> None:
-        self._data_channels()
-
-    def close_data_channel(self, channel_id: int) -> None:
-        self._data_channels()
-
-    def _data_channels(self) -> None:
-        if not self.use_data_channels:
-            raise e.MediaObjectOperationNotSupported(
-                "Cannot create data channel: data channels are not enabled in this endpoint")
-        raise e.NotImplementedKurento("Data channels are not implemented by this server yet")
-
     # --- stats ------------------------------------------------------------------------
 
     # The RTP counters come from webrtcbin through a worker thread: this one awaits.
@@ -124,6 +112,8 @@ class WebRtcEndpoint(BaseRtpEndpoint):
             for stream in streams:
                 if media_type in (None, stream.kind.value):
                     stats[stream.id] = _rtp_stats(stream, now)
+        if media_type in (None, "DATA"):
+            stats.update(self.data_channel_stats(now))
         return stats
 
     # --- engine listener (loop) ---------------------------------------------------------
@@ -168,7 +158,7 @@ def _rtp_stats(stream: RtpStreamStats, now: int) -> dict[str, Any]:
         "id": stream.id, "timestampMillis": now, "ssrc": str(stream.ssrc),
         "associateStatsId": "", "isRemote": False, "mediaTrackId": "", "transportId": "",
         "codecId": "", "firCount": stream.fir_count, "pliCount": stream.pli_count,
-        "nackCount": stream.nack_count, "sliCount": 0, "remb": 0,
+        "nackCount": stream.nack_count, "sliCount": 0, "remb": stream.remb,
         "packetsLost": stream.packets_lost, "fractionLost": stream.fraction_lost,
     }
     if stream.inbound:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 class NullLink:
-    """A link that carries nothing: a kind one side does not have (e.g. DATA today)."""
+    """A link that carries nothing: a kind one side does not have (e.g. DATA on a sink)."""
 
     async def unlink(self) -> None:
         return None
@@ -58,10 +58,13 @@ class GstElement:
         self._close_task: asyncio.Task[None] | None = None
         self.build()
         self._flow = FlowMonitor(runtime, self._on_flow)
+        # No MediaFlowIn/Out for DATA: KMS reports flow for audio and video only.
         for kind, pad in self._inputs.items():
-            self._flow.watch(kind, pad, inbound=True)
+            if kind is not MediaKind.DATA:
+                self._flow.watch(kind, pad, inbound=True)
         for kind, tee in self._outputs.items():
-            self._flow.watch(kind, tee.get_static_pad("sink"), inbound=False)
+            if kind is not MediaKind.DATA:
+                self._flow.watch(kind, tee.get_static_pad("sink"), inbound=False)
         self._bus = BusWatch(runtime, self.pipeline, self._on_error, self._on_latency)
         self._flow.start()
         self._start_task = runtime.loop.create_task(self._start())

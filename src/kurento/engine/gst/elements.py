@@ -10,23 +10,23 @@ from .webrtc import WebRtcElement
 
 
 class PassThrough(GstElement):
-    """Kurento ``PassThrough``: audio and video go through untouched.
+    """Kurento ``PassThrough``: audio, video and data go through untouched.
 
     ``identity`` gives the input a pad of its own; it creates no thread, so the
-    bridge's thread carries the media on to the output tee. DATA links are
-    accepted and carry nothing (no DATA input or output yet).
+    bridge's thread carries the media on to the output tee. DATA buffers are
+    data-channel messages (see ``webrtc_data``).
     """
 
     factory = "PassThrough"
 
     def build(self) -> None:
-        for kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+        for kind in (MediaKind.AUDIO, MediaKind.VIDEO, MediaKind.DATA):
             identity = self.make("identity", f"{kind.value.lower()}_in")
             self.add_input(kind, identity.get_static_pad("sink"))
             self.add_output(kind, identity.get_static_pad("src"))
 
     def routes(self, kind: MediaKind) -> Iterable[MediaKind]:
-        return (kind,) if kind in (MediaKind.AUDIO, MediaKind.VIDEO) else ()
+        return (kind,)
 
 
 FACTORIES: dict[str, type[GstElement]] = {

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..contract import (
+    BandwidthConfig,
+    DataChannelStats,
     ElementEngine,
     Link,
     MediaKind,
@@ -36,6 +38,7 @@ from . import webrtc_stats
 from ._gst import Gst
 from .element import GstElement
 from .webrtc_cert import certificate_pem, with_fingerprint
+from .webrtc_data import DataChannels, reject_data_sections
 from .webrtc_fixes import (
     GstSdp,
     GstWebRTC,
@@ -47,6 +50,7 @@ from .webrtc_fixes import (
 )
 from .webrtc_ice import COMPONENT, STREAM, IceReports, RtcpLiveness
 from .webrtc_media import MediaPorts
+from .webrtc_remb import RembSender
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -89,6 +93,9 @@ class WebRtcElement(GstElement):
                                       lambda: self._close_task is not None)
         self._signals: list[tuple[Any, int]] = []
         self._ports = MediaPorts(self, self._refuse_input)
+        self._remb = RembSender(lambda: [ssrc for kind, ssrc in self._ports.remote_ssrc.items()
+                                          if kind is MediaKind.VIDEO])
+        self._data = DataChannels(self, self.webrtc, self._notify)
         self._connect(self.webrtc, "on-ice-candidate", self._ice_reports.on_candidate)
         self._connect(self.webrtc, "pad-added", self._ports.on_pad_added)
         self._pem = ""  # our DTLS certificate, when not webrtcbin's own
@@ -107,11 +114,14 @@ class WebRtcElement(GstElement):
     def configure(self, config: WebRtcConfig) -> None:
         self.config = config
 
+    def set_bandwidth(self, config: BandwidthConfig) -> None:
+        self._remb.configure(config)  # b=AS, goog-remb and REMB: see webrtc_remb
+
     # -- negotiation (loop side) -----------------------------------------------
 
     async def process_offer(self, offer: str) -> str:
         summary = sdp.parse(offer, "offer")
-        sdp.check_usable(summary, "offer")
+        sdp.check_usable(summary, "offer", data=self.config.data_channels)
         self._bundled = summary.bundle
         return await self._blocking("process offer", lambda: self._answer_sync(offer, summary))
 
@@ -178,6 +188,7 @@ class WebRtcElement(GstElement):
     def _answer_sync(self, offer: str, summary: sdp.SessionSummary) -> str:
         self._prepare()
         self._set_description("set-remote-description", GstWebRTC.WebRTCSDPType.OFFER, offer)
+        self._remb.remote_description(offer)
         for section in summary.sections:
             codec = section.chosen()
             if section.kind is None or codec is None or section.port == 0:
@@ -208,6 +219,7 @@ class WebRtcElement(GstElement):
 
     def _apply_answer(self, answer: str, summary: sdp.SessionSummary) -> str:
         self._set_description("set-remote-description", GstWebRTC.WebRTCSDPType.ANSWER, answer)
+        self._remb.remote_description(answer)
         for section in summary.sections:
             stream = self._streams.get(section.index)
             if stream is not None:
@@ -219,8 +231,12 @@ class WebRtcElement(GstElement):
     def _set_local(self, kind: Any, description: Any) -> str:
         """Worker thread: set our offer/answer (with our certificate's fingerprint)."""
         text = sdp.strip_candidates(description.sdp.as_text())
-        if self._pem:
-            text = with_fingerprint(text, self._pem)
+        original = text
+        if not self.config.data_channels:
+            text = reject_data_sections(text)  # KMS rejects m=application without them
+        text = self._remb.decorate(text, offer=kind == GstWebRTC.WebRTCSDPType.OFFER)
+        if self._pem or text != original:
+            text = with_fingerprint(text, self._pem) if self._pem else text
             self._set_description("set-local-description", kind, text)
         else:
             call_promise(self.webrtc, "set-local-description", description)
@@ -263,6 +279,7 @@ class WebRtcElement(GstElement):
         for mline, candidate in pending:
             self.webrtc.emit("add-ice-candidate", mline, candidate)
         self._watch_dtls()
+        self._remb.attach(self.webrtc.get_by_name("rtpbin"))
 
     def _link_input(self, stream: _Stream) -> None:
         assert stream.codec is not None
@@ -370,8 +387,23 @@ class WebRtcElement(GstElement):
             return []
         kinds = {s.ssrc: s.kind for s in self._streams.values()}
         kinds.update({ssrc: kind for kind, ssrc in self._ports.remote_ssrc.items()})
-        return await self._blocking("stats", lambda: webrtc_stats.rtp_streams(
+        streams = await self._blocking("stats", lambda: webrtc_stats.rtp_streams(
             webrtc_stats.entries(call_promise(self.webrtc, "get-stats", None)), kinds))
+        return self._remb.annotate(streams)
+
+    # -- data channels (webrtc_data) ---------------------------------------------------
+
+    async def create_data_channel(self, label: str, ordered: bool, max_packet_lifetime: int,
+                                  max_retransmits: int, protocol: str) -> None:
+        await self._blocking("create data channel", lambda: self._data.create_sync(
+            label, ordered, max_packet_lifetime, max_retransmits, protocol))
+
+    async def close_data_channel(self, channel_id: int) -> None:
+        channel = self._data.closing(channel_id)
+        await self._blocking("close data channel", lambda: channel.emit("close"))
+
+    def data_channel_stats(self) -> tuple[int, int, list[DataChannelStats]]:
+        return self._data.stats()
 
     # -- teardown --------------------------------------------------------------------
 
@@ -380,6 +412,7 @@ class WebRtcElement(GstElement):
 
     def _teardown_sync(self) -> None:
         # webrtcbin first (notes §5.7): its inner graph stops before the rest.
+        self._data.teardown()  # before: webrtcbin closes the channels as it stops
         self.webrtc.set_state(Gst.State.NULL)
         super()._teardown_sync()
 
@@ -388,6 +421,8 @@ class WebRtcElement(GstElement):
             obj.disconnect(handler)
         self._signals.clear()
         self._ports.teardown()
+        self._data.teardown()
+        self._remb.detach()
 
 
 if TYPE_CHECKING:

@@ -114,11 +114,17 @@ def parse(text: str, what: str = "SDP") -> SessionSummary:
     return SessionSummary(sections, ufrag, fingerprint, bundle)
 
 
-def check_usable(summary: SessionSummary, what: str = "SDP") -> None:
-    """Valid SDP we cannot use raises SdpMismatchError (not WebRTC, no common codec)."""
+def check_usable(summary: SessionSummary, what: str = "SDP", data: bool = False) -> None:
+    """Valid SDP we cannot use raises SdpMismatchError (not WebRTC, no common codec).
+
+    ``data``: data channels are on, so a data-only session is usable.
+    """
     if not summary.ice_ufrag or not summary.fingerprint:
         raise SdpMismatchError(f"{what} is not WebRTC: no ICE credentials or DTLS fingerprint")
     media = [s for s in summary.sections if s.kind is not None and s.port != 0]
+    if data and not media and any(s.media == "application" and s.port != 0
+                                  for s in summary.sections):
+        return
     if not media:
         raise SdpMismatchError(f"{what} offers no audio or video")
     if not any(s.chosen() is not None for s in media):

@@ -1,0 +1,364 @@
+"""REMB from the WebRtcEndpoint to the remote sender, the Kurento way (notes §5.8, §5.9).
+
+Debian's GStreamer 1.22 has no bandwidth estimator and sends no REMB, so a
+browser sending to us never backs off. KMS (``kmsremb.c``) estimates the
+receive bandwidth of each incoming video stream from the RTCP receiver-report
+figures and sends it to the sender as RTCP PSFB REMB (FMT 15, ``"REMB"``).
+This module does the same:
+
+* :class:`RembEstimator`: the algorithm, pure Python (unit-tested with loss
+  sequences). Per RTCP interval it takes the fraction lost (1/256, as our RR
+  reports it), the packets and the bitrate received in the interval:
+
+  - the fraction lost is smoothed over ``packetsRecvIntervalTop`` packets;
+  - no loss: grow, exponentially (``* (1 + exponentialFactor)``) below the
+    threshold, linearly above it (``+ linealFactor``, recomputed at each loss
+    as ``(estimate - threshold) / linealFactorGrade``, at least
+    ``linealFactorMin``), never above twice the best bitrate seen;
+  - losses under ``upLosses``/256: hold (at most the best bitrate seen), the
+    threshold goes to ``thresholdFactor * estimate``;
+  - losses over: ``* decrementFactor``;
+  - ceiling ``maxVideoRecvBandwidth`` (when > 0); what is sent is at least
+    ``minVideoRecvBandwidth``, and never under 30 kbps.
+
+  Unlike KMS, which starts from the first measured bitrate, the estimate starts
+  at ``rembOnConnect`` (300 kbps by default).
+* :func:`remb_packet`: the RTCP packet bytes.
+* :func:`decorate`: ``a=rtcp-fb:PT goog-remb`` (video; in an answer only when the
+  offer had it) and ``b=AS`` (``maxVideoRecvBandwidth`` / ``maxAudioRecvBandwidth``)
+  in our SDP.
+* :class:`RembSender`: the GStreamer glue. webrtcbin's rtpbin session 0 (all
+  media are bundled) emits ``on-sending-rtcp`` on its RTCP thread once per
+  regular RTCP interval (set to 500 ms, as KMS does); the handler reads the
+  sources' stats, updates the estimators and appends one REMB packet to the
+  outgoing compound buffer. Early (feedback-only) RTCP is left alone, and REMB
+  goes out at most every 200 ms. REMB is sent only when the peer negotiated
+  ``goog-remb`` for video.
+
+``maxVideoSendBandwidth`` / ``minVideoSendBandwidth`` bound what KMS's own
+encoders send (from the REMB they receive); this engine never encodes (it
+refuses a codec mismatch rather than transcode), so they are stored only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..contract import BandwidthConfig, RtpStreamStats
+from ._gst import Gst
+
+log = logging.getLogger(__name__)
+
+REMB_MIN = 30_000  # bps: KMS never asks for less
+REMB_MAX = 2_000_000  # bps: the threshold before the first loss
+LINEAL_FACTOR_MIN = 50  # bps: KMS's default when RembParams gives none
+MAX_FACTOR_INPUT_BR = 2  # growth never above twice the best bitrate received
+RTCP_INTERVAL_NS = 500 * Gst.MSECOND  # KMS's RTCP_MIN_INTERVAL
+REMB_MIN_GAP = 0.2  # s, KMS's REMB_MAX_INTERVAL
+
+PT_PSFB = 206
+FMT_AFB = 15
+
+
+class RembEstimator:
+    """Kurento's receive-bandwidth estimate for one incoming video stream (bps)."""
+
+    def __init__(self, config: BandwidthConfig | None = None) -> None:
+        self.config = config or BandwidthConfig()
+        self.remb = max(1, self.config.remb_on_connect)
+        self.threshold = REMB_MAX
+        self.lineal_factor = self._lineal_min()
+        self.fraction_lost_record = 0.0  # smoothed, in 1/256
+        self.max_br = 0
+        self.avg_br = 0
+
+    def _lineal_min(self) -> int:
+        return self.config.lineal_factor_min if self.config.lineal_factor_min > 0 \
+            else LINEAL_FACTOR_MIN
+
+    def configure(self, config: BandwidthConfig) -> None:
+        """New knobs; the estimate keeps going from where it is."""
+        self.config = config
+        self._clamp()
+
+    def update(self, fraction_lost: int, packets: int, bitrate: int) -> int | None:
+        """One RTCP interval: ``fraction_lost`` (0 to 255), packets and bps received in it.
+
+        Returns the bitrate to send (bps), or None when nothing was received.
+        """
+        if packets <= 0:
+            return None
+        config = self.config
+        top = max(config.packets_recv_interval_top, 1, packets)
+        self.fraction_lost_record = (self.fraction_lost_record * (top - packets)
+                                     + fraction_lost * packets) / top
+        self.max_br = max(self.max_br, bitrate)
+        self.avg_br = bitrate if self.avg_br == 0 else (self.avg_br * 7 + bitrate) // 8
+        if self.fraction_lost_record < 1:  # KMS compares its integer record with 0
+            base = max(self.remb, self.max_br)
+            if base < self.threshold:
+                grown = int(base * (1 + config.exponential_factor))
+            else:
+                grown = base + self.lineal_factor
+            grown = min(grown, self.max_br * MAX_FACTOR_INPUT_BR)
+            self.remb = max(self.remb, grown)
+        else:
+            base = max(self.remb, self.avg_br)
+            self.threshold = int(base * config.threshold_factor)
+            grade = config.lineal_factor_grade if config.lineal_factor_grade > 0 else 1.0
+            self.lineal_factor = max(self._lineal_min(), int((base - self.threshold) / grade))
+            if self.fraction_lost_record < config.up_losses:
+                self.remb = min(self.remb, self.max_br)
+            else:
+                self.remb = int(base * config.decrement_factor)
+                self.fraction_lost_record = 0.0
+                self.max_br = 0
+                self.avg_br = 0
+        self._clamp()
+        return self.value()
+
+    def _clamp(self) -> None:
+        if self.config.max_video_recv > 0:
+            self.remb = min(self.remb, self.config.max_video_recv * 1000)
+
+    def value(self) -> int:
+        """What goes into the REMB packet: the estimate, above the floor."""
+        floor = max(self.config.min_video_recv * 1000, REMB_MIN)
+        return max(self.remb, floor)
+
+
+# -- wire format ------------------------------------------------------------------------
+
+
+def remb_packet(sender_ssrc: int, bitrate: int, ssrcs: Iterable[int]) -> bytes:
+    """RTCP PSFB (206) FMT 15 "REMB" (draft-alvestrand-rmcat-remb-03), media SSRC 0."""
+    targets = list(ssrcs)[:255]
+    exponent, mantissa = 0, max(0, int(bitrate))
+    while mantissa > 0x3FFFF:
+        mantissa >>= 1
+        exponent += 1
+    fci = b"REMB" + struct.pack("!BBH", len(targets), (exponent << 2) | (mantissa >> 16),
+                                mantissa & 0xFFFF)
+    fci += b"".join(struct.pack("!I", ssrc & 0xFFFFFFFF) for ssrc in targets)
+    length = (8 + len(fci)) // 4  # in 32-bit words, minus one (header word)
+    return struct.pack("!BBHII", 0x80 | FMT_AFB, PT_PSFB, length, sender_ssrc & 0xFFFFFFFF,
+                       0) + fci
+
+
+def parse_remb(packet: bytes) -> tuple[int, list[int]] | None:
+    """(bitrate, ssrcs) of one REMB packet (the inverse of :func:`remb_packet`)."""
+    if len(packet) < 20 or packet[1] != PT_PSFB or packet[0] & 0x1F != FMT_AFB \
+            or packet[12:16] != b"REMB":
+        return None
+    count = packet[16]
+    bitrate = (((packet[17] & 0x03) << 16) | (packet[18] << 8) | packet[19]) << (packet[17] >> 2)
+    ssrcs = [struct.unpack_from("!I", packet, 20 + 4 * i)[0] for i in range(count)
+             if 24 + 4 * i <= len(packet)]
+    return bitrate, ssrcs
+
+
+# -- SDP -------------------------------------------------------------------------------------
+
+_RTPMAP = re.compile(r"^a=rtpmap:(\d+) ")
+
+
+def _sections(text: str) -> tuple[list[str], list[list[str]]]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    while lines and not lines[-1]:
+        lines.pop()
+    head: list[str] = []
+    sections: list[list[str]] = []
+    for line in lines:
+        if line.startswith("m="):
+            sections.append([line])
+        elif sections:
+            sections[-1].append(line)
+        else:
+            head.append(line)
+    return head, sections
+
+
+def offers_remb(text: str) -> bool:
+    """The SDP has ``a=rtcp-fb:... goog-remb`` in a video section."""
+    _head, sections = _sections(text)
+    return any(section[0].startswith("m=video") and any(
+        line.startswith("a=rtcp-fb:") and line.split()[1:2] == ["goog-remb"]
+        for line in section) for section in sections)
+
+
+def decorate(text: str, *, remb: bool, video_kbps: int, audio_kbps: int) -> str:
+    """Our SDP with goog-remb on every video payload (``remb``) and b=AS lines."""
+    head, sections = _sections(text)
+    out = list(head)
+    for section in sections:
+        kind = section[0][2:7]
+        kbps = video_kbps if kind == "video" else audio_kbps if kind == "audio" else 0
+        rejected = section[0].split()[1:2] == ["0"]
+        lines = [line for line in section if not (kbps > 0 and line.startswith("b=AS:"))]
+        if kbps > 0 and not rejected:
+            # RFC 8866 order: m, i, c, b, k, a: after the c= line (or the m= line).
+            at = next((i + 1 for i, line in enumerate(lines) if line.startswith("c=")), 1)
+            lines.insert(at, f"b=AS:{kbps}")
+        if remb and kind == "video" and not rejected:
+            lines = _with_remb(lines)
+        out += lines
+    return "\r\n".join(out) + "\r\n"
+
+
+def _with_remb(lines: list[str]) -> list[str]:
+    have = {line.split()[0][len("a=rtcp-fb:"):] for line in lines
+            if line.startswith("a=rtcp-fb:") and line.split()[1:2] == ["goog-remb"]}
+    result: list[str] = []
+    for line in lines:
+        result.append(line)
+        match = _RTPMAP.match(line)
+        if match and match[1] not in have and not line.lower().split()[1].startswith(
+                ("rtx/", "red/", "ulpfec/")):
+            result.append(f"a=rtcp-fb:{match[1]} goog-remb")
+    return result
+
+
+# -- GStreamer glue --------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """What the previous RTCP interval left for one incoming video SSRC."""
+
+    estimator: RembEstimator
+    octets: int = 0
+    packets: int = 0
+    expected: int = 0
+    when: float = 0.0
+
+
+class RembSender:
+    """REMB for the incoming video of one webrtcbin (see the module docstring).
+
+    ``video_ssrcs`` names the peer's video SSRCs (called on the RTCP thread).
+    """
+
+    def __init__(self, video_ssrcs: Callable[[], Iterable[int]]) -> None:
+        self._video_ssrcs = video_ssrcs
+        self._lock = threading.Lock()
+        self._config = BandwidthConfig()
+        self._enabled = False  # the peer negotiated goog-remb for video
+        self._sources: dict[int, _Source] = {}
+        self._session: Any = None
+        self._handler = 0
+        self._last_sent = 0.0
+        self.sent: dict[int, int] = {}  # SSRC -> last bitrate sent (bps)
+        self.packets_sent = 0
+
+    @property
+    def config(self) -> BandwidthConfig:
+        return self._config
+
+    def configure(self, config: BandwidthConfig) -> None:
+        """Any thread: new knobs (SDP at the next negotiation, REMB at the next interval)."""
+        with self._lock:
+            self._config = config
+            for source in self._sources.values():
+                source.estimator.configure(config)
+
+    # -- negotiation (worker thread) ----------------------------------------------------
+
+    def remote_description(self, text: str) -> None:
+        """The peer's offer or answer: does it take REMB?"""
+        self._enabled = offers_remb(text)
+
+    def decorate(self, text: str, *, offer: bool) -> str:
+        """Our offer (always goog-remb, like KMS) or answer (goog-remb if offered)."""
+        config = self._config
+        return decorate(text, remb=offer or self._enabled, video_kbps=config.max_video_recv,
+                        audio_kbps=config.max_audio_recv)
+
+    def attach(self, rtpbin: Any) -> None:
+        """After negotiation: hook rtpbin's session 0, if the peer takes REMB."""
+        if not self._enabled or self._session is not None or rtpbin is None:
+            return
+        session = rtpbin.emit("get-internal-session", 0)
+        if session is None:
+            log.warning("no RTP session 0 in %s: no REMB", rtpbin.get_name())
+            return
+        session.set_property("rtcp-min-interval", RTCP_INTERVAL_NS)
+        self._session = session
+        self._handler = session.connect("on-sending-rtcp", self._on_sending_rtcp)
+
+    def annotate(self, streams: list[RtpStreamStats]) -> list[RtpStreamStats]:
+        """Stats with the REMB last sent for each inbound stream (Kurento's ``remb``)."""
+        sent = dict(self.sent)
+        return [replace(s, remb=sent[s.ssrc]) if s.inbound and s.ssrc in sent else s
+                for s in streams]
+
+    def detach(self) -> None:
+        if self._session is not None and self._handler:
+            self._session.disconnect(self._handler)
+        self._session, self._handler = None, 0
+
+    # -- RTCP thread --------------------------------------------------------------------
+
+    def _on_sending_rtcp(self, session: Any, buffer: Any, early: bool) -> bool:
+        now = time.monotonic()
+        if early or now - self._last_sent < REMB_MIN_GAP:
+            return False
+        try:
+            packet = self._next_packet(session, now)
+            if packet is None:
+                return False
+            buffer.append_memory(Gst.Buffer.new_wrapped(packet).get_memory(0))
+        except Exception:  # never let Python raise into rtpsession's thread
+            log.exception("REMB not sent")
+            return False
+        self._last_sent = now
+        self.packets_sent += 1
+        return True
+
+    def _next_packet(self, session: Any, now: float) -> bytes | None:
+        wanted = {ssrc for ssrc in self._video_ssrcs() if ssrc}
+        if not wanted:
+            return None
+        best: int | None = None
+        ssrcs: list[int] = []
+        with self._lock:
+            for source in session.get_property("sources") or []:
+                ssrc = source.get_property("ssrc")
+                if ssrc not in wanted:
+                    continue
+                stats = source.get_property("stats")
+                value = self._update(ssrc, stats, now)
+                if value is not None:
+                    best = value if best is None else min(best, value)
+                    ssrcs.append(ssrc)
+            if best is None:
+                return None
+            for ssrc in ssrcs:
+                self.sent[ssrc] = best
+        return remb_packet(session.get_property("internal-ssrc"), best, ssrcs)
+
+    def _update(self, ssrc: int, stats: Any, now: float) -> int | None:
+        if stats is None or not stats.get_value("is-sender"):
+            return None
+        octets = int(stats.get_value("octets-received") or 0)
+        packets = int(stats.get_value("packets-received") or 0)
+        lost = int(stats.get_value("packets-lost") or 0)
+        fraction = int(stats.get_value("sent-rb-fractionlost") or 0)
+        source = self._sources.get(ssrc)
+        if source is None:
+            source = self._sources[ssrc] = _Source(RembEstimator(self._config), when=now)
+        if packets < source.packets:  # the source restarted its counters
+            source.octets = source.packets = source.expected = 0
+        expected = packets + lost
+        interval_packets = packets - source.packets
+        elapsed = now - source.when
+        bitrate = int((octets - source.octets) * 8 / elapsed) if elapsed > 0 else 0
+        source.octets, source.packets, source.expected, source.when = (
+            octets, packets, expected, now)
+        return source.estimator.update(fraction, interval_packets, bitrate)
