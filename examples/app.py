@@ -1,7 +1,8 @@
 """The demo launcher's aiohttp application: a landing page and the three demos.
 
 Routes: ``/`` (landing page), ``/static/`` (shared page code), ``/vendor/kurento-utils.js``
-(kurento-utils' browser bundle), and one sub-application per demo under ``/<name>/``.
+and ``/vendor/kurento-client.js`` (browser bundles of kurento-utils and of the official
+kurento-client), and one sub-application per demo under ``/<name>/``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from aiohttp import web
 
 from examples.common import HERE, KURENTO_UTILS_BUNDLE, MEDIA_SERVER_KEY, MediaServer
 from examples.hello_world import server as hello_world
+from examples.hello_world_js import server as hello_world_js
 from examples.one_to_many import server as one_to_many
 from examples.one_to_one import server as one_to_one
+
+# The official kurento-client for JavaScript, browserified by scripts/setup.sh
+# (`npm run bundle` in examples/) as its own Gruntfile did: standalone `kurentoClient`.
+KURENTO_CLIENT_BUNDLE = HERE / "node_modules" / ".kurento-py" / "kurento-client.js"
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,9 @@ DEMOS = (
     Demo("hello_world", "Hello world",
          "WebRTC loopback: a WebRtcEndpoint connected to itself.",
          hello_world.create_app),
+    Demo("hello_world_js", "Hello world, browser only",
+         "The same loopback driven from the page by the official kurento-client for JavaScript.",
+         hello_world_js.create_app),
     Demo("one_to_one", "One to one call",
          "Two users register by name, call each other and see each other.",
          one_to_one.create_app),
@@ -75,12 +84,18 @@ def create_app(media_server_url: str) -> web.Application:
             raise web.HTTPNotFound(text="kurento-utils bundle missing: run scripts/setup.sh")
         return web.FileResponse(KURENTO_UTILS_BUNDLE)
 
+    async def client_bundle(request: web.Request) -> web.StreamResponse:
+        if not KURENTO_CLIENT_BUNDLE.is_file():
+            raise web.HTTPNotFound(text="kurento-client bundle missing: run scripts/setup.sh")
+        return web.FileResponse(KURENTO_CLIENT_BUNDLE)
+
     async def close_media_server(app: web.Application) -> AsyncIterator[None]:
         yield
         await media_server.close()
 
     app.router.add_get("/", index)
     app.router.add_get("/vendor/kurento-utils.js", bundle)
+    app.router.add_get("/vendor/kurento-client.js", client_bundle)
     app.router.add_static("/static/", HERE / "static")
     for demo in DEMOS:
         app.add_subapp(f"/{demo.path}/", demo.create_app())

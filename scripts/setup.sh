@@ -10,12 +10,14 @@
 # 2. .venv made by Debian's /usr/bin/python3 with --system-site-packages (gi and
 #    Gst come from Debian, not PyPI); recreated if another interpreter made it.
 # 3. `pip install -e '.[test]'` when pyproject.toml changed since the last one.
-# 4. `npm install` in examples/ (kurento-utils for the demo pages) and its browser
-#    bundle (`npm run bundle`), when examples/package*.json changed or it is missing.
+# 4. `npm install` in examples/ (kurento-utils and kurento-client for the demo pages)
+#    and their browser bundles (`npm run bundle`), when examples/package*.json
+#    changed or a bundle is missing.
 # 5. With --test: `npm install` for the official JS client interop harness in
 #    tests/interop/js when its package.json or package-lock.json changed; Debian's
 #    chromium and fonts-liberation for the browser tests (tests/browser), which
-#    drive it with Python playwright (from the `test` extra; no browser download).
+#    drive it with Python playwright (from the `test` extra; no browser download),
+#    and coturn (`turnserver`, run by the TURN browser test inside its namespace).
 # Works as root on Debian 12 (python 3.11, GStreamer 1.22) and Debian 13
 # (python 3.13, GStreamer 1.26).
 set -euo pipefail
@@ -27,7 +29,7 @@ WITH_TEST=0
 for arg in "$@"; do
   case "$arg" in
     --test) WITH_TEST=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "setup: unknown argument: $arg (usage: scripts/setup.sh [--test])" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +44,7 @@ NPM_STAMP="$JS_DIR/node_modules/.kurento-npm-stamp"
 DEMO_DIR="$ROOT/examples"
 DEMO_STAMP="$DEMO_DIR/node_modules/.kurento-py/npm-stamp"
 DEMO_BUNDLE="$DEMO_DIR/node_modules/.kurento-py/kurento-utils.js"
+DEMO_CLIENT_BUNDLE="$DEMO_DIR/node_modules/.kurento-py/kurento-client.js"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"
@@ -71,7 +74,8 @@ apt_packages=(
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 # The browser tests drive Debian's Chromium (playwright never downloads one).
-if [ "$WITH_TEST" -eq 1 ]; then apt_packages+=(chromium fonts-liberation); fi
+# coturn: the TURN test starts its own `turnserver` (never the Debian service).
+if [ "$WITH_TEST" -eq 1 ]; then apt_packages+=(chromium fonts-liberation coturn); fi
 
 missing=()
 installed="$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${apt_packages[@]}" 2>/dev/null || true)"
@@ -127,11 +131,12 @@ fi
 
 # --- 4. browser-side packages of the demo pages ----------------------------------
 want_demo="$(digest "$DEMO_DIR/package.json" "$DEMO_DIR/package-lock.json")"
-if [ ! -f "$DEMO_BUNDLE" ] || [ "$(cat "$DEMO_STAMP" 2>/dev/null || true)" != "$want_demo" ]; then
-  say "npm install in examples (kurento-utils) and its browser bundle"
-  # kurento-utils on npm ships CommonJS only; `npm run bundle` browserifies it
-  # the way its own Gruntfile does (standalone global `kurentoUtils`).
-  (cd "$DEMO_DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null \
+if [ ! -f "$DEMO_BUNDLE" ] || [ ! -f "$DEMO_CLIENT_BUNDLE" ] || [ "$(cat "$DEMO_STAMP" 2>/dev/null || true)" != "$want_demo" ]; then
+  say "npm install in examples (kurento-utils, kurento-client) and browser bundles"
+  # Both ship CommonJS only on npm; `npm run bundle` browserifies them the way
+  # their own Gruntfiles do (standalone globals `kurentoUtils`, `kurentoClient`).
+  # --ignore-scripts: kurento-client names a post-install script it does not ship.
+  (cd "$DEMO_DIR" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null \
     && mkdir -p node_modules/.kurento-py && npm run -s bundle)
   digest "$DEMO_DIR/package.json" "$DEMO_DIR/package-lock.json" >"$DEMO_STAMP"
 else

@@ -219,9 +219,10 @@ MEDIA_STATE = """async (videoId) => {
 }"""
 
 
-def assert_receiving(page: Page, video_id: str, pages: Pages, *, timeout_s: float = 20.0
-                     ) -> dict[str, Any]:
-    """The page's ``<video id=video_id>`` plays media decoded from its peer connection."""
+def assert_receiving(page: Page, video_id: str, pages: Pages, *, timeout_s: float = 20.0,
+                     ice_servers: int = 0) -> dict[str, Any]:
+    """The page's ``<video id=video_id>`` plays media decoded from its peer connection,
+    which has ``ice_servers`` STUN/TURN servers (none, unless a test runs its own)."""
     try:
         page.wait_for_function(f"document.getElementById('{video_id}').videoWidth > 0",
                                timeout=timeout_s * 1000)
@@ -238,5 +239,5 @@ def assert_receiving(page: Page, video_id: str, pages: Pages, *, timeout_s: floa
             break
     assert later["time"] > first["time"], f"video clock stands still: {first} -> {later}"
     assert later["framesDecoded"] > first["framesDecoded"] > 0, f"{first} -> {later}"
-    assert later["iceServers"] == 0, "the page must not use any STUN/TURN server"
+    assert later["iceServers"] == ice_servers, "the page must use no other STUN/TURN server"
     return later
