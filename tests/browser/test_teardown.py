@@ -51,7 +51,7 @@ FD_SLACK = 16
 # runs (seen 2026-11-26: 1 webrtc:ice + 1 webrtc:pc thread and ~14 fds per session
 # stay after release, 0 pipelines, until a collection; up to 30 sessions' worth).
 # Set to False once release frees them at once: the resource check then must pass.
-KNOWN_DEFERRED_TEARDOWN = True
+KNOWN_DEFERRED_TEARDOWN = False
 
 # Run inside the namespace: a Kurento Protocol ping, printing the reply's value.
 PING = """

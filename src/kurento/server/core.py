@@ -13,6 +13,7 @@ from kurento.engine.contract import MediaEngine
 from kurento.objects.base import MediaObject
 from kurento.objects.factory import FACTORIES
 from kurento.objects.server_manager import SERVER_ID, ServerManager
+from kurento.server.collector import DeferredCollector
 from kurento.server.events import EventBus
 from kurento.server.sessions import RequestCache, Session, SessionTable
 from kurento.server.settings import Settings
@@ -38,6 +39,7 @@ class MediaServerCore:
         self.manager = ServerManager(self, None, {}, object_id=SERVER_ID)
         self.store.objects[SERVER_ID] = self.manager
         self._gc_task: asyncio.Task[None] | None = None
+        self.collector = DeferredCollector()
 
     # --- ObjectContext --------------------------------------------------------------
 
@@ -73,6 +75,8 @@ class MediaServerCore:
         for session in self.sessions.sessions.values():
             session.references.discard(obj.id)
         self.manager.emit("ObjectDestroyed", objectId=obj.id)
+        # Free the released media resources now, not whenever Python's GC gets to them.
+        self.collector.request()
 
     def reference(self, obj: MediaObject, session: Session) -> None:
         if obj is self.manager:
@@ -115,6 +119,7 @@ class MediaServerCore:
     async def close(self) -> None:
         if self._gc_task is not None:
             self._gc_task.cancel()
+        self.collector.cancel()
         for obj in list(self.store.objects.values()):
             if obj.parent is None and obj is not self.manager:
                 await self.store.release(obj)
