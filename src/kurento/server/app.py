@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from aiohttp import web
@@ -50,6 +51,9 @@ class MediaServer:
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]
+        # Everything loaded so far (modules, API description, GStreamer bindings) lives
+        # as long as the process: keep it out of the collections that releases trigger.
+        gc.freeze()
         log.info("Kurento Protocol on ws://%s:%d/%s", self.settings.host, self.port,
                  self.settings.path)
 
