@@ -47,7 +47,6 @@ import contextlib
 import fractions
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,29 +54,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from procstats import cpu_seconds, free_port, rss_mib
+
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT, FPS = 640, 480, 20
 
 
 # -- the server side (parent process) -------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def stop(process: subprocess.Popen[str]) -> None:
