@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from kurento.engine.contract import RtpStreamStats, WebRtcConfig, WebRtcError
+from kurento.objects.ice_candidates import with_external_address
 from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
 from kurento.objects.webrtc_data import DataChannelsMixin
 from kurento.protocol import errors as e
@@ -119,6 +120,8 @@ class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
     # --- engine listener (loop) ---------------------------------------------------------
 
     def on_ice_candidate(self, candidate: str, sdp_mid: str, sdp_mline_index: int) -> None:
+        candidate = with_external_address(candidate, str(self.props.get("externalIPv4") or ""),
+                                          str(self.props.get("externalIPv6") or ""))
         self.emit("IceCandidateFound", candidate={
             "__type__": "IceCandidate", "candidate": candidate, "sdpMid": sdp_mid,
             "sdpMLineIndex": sdp_mline_index})
