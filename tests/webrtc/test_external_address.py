@@ -12,8 +12,9 @@ import pytest
 
 from kurento.client import IceCandidateFound, IceGatheringDone, MediaPipeline, WebRtcEndpoint
 from kurento.objects.ice_candidates import with_external_address
+from kurento.protocol.errors import IceGatherCandidatesError
 
-from .peer import Peer
+from .peer import Peer, negotiate_as_answerer
 
 HOST4 = "candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host"
 HOST6 = "candidate:2 1 UDP 2015363327 ::1 40002 typ host"
@@ -61,3 +62,30 @@ async def test_endpoint_announces_the_external_address(pipeline: MediaPipeline) 
     hosts = [c for c in found if " typ host" in c]
     assert hosts, found
     assert all(c.split()[4] == "198.51.100.7" for c in hosts), hosts
+
+
+async def test_network_interfaces_pin_gathering(pipeline: MediaPipeline) -> None:
+    endpoint = await WebRtcEndpoint.create(pipeline)
+    await endpoint.connect(endpoint)
+    await endpoint.set_network_interfaces("lo")
+    found: list[str] = []
+    await endpoint.on(IceCandidateFound, lambda event: found.append(event.candidate.candidate))
+    peer = Peer()
+    try:
+        await negotiate_as_answerer(endpoint, peer)
+        assert await peer.wait_frames("video", 5, timeout=8) >= 5
+    finally:
+        await peer.close()
+    assert found and {c.split()[4] for c in found} <= {"127.0.0.1", "::1"}, found
+
+
+async def test_unknown_network_interface_is_a_clear_error(pipeline: MediaPipeline) -> None:
+    endpoint = await WebRtcEndpoint.create(pipeline)
+    await endpoint.set_network_interfaces("nosuch0")
+    peer = Peer()
+    try:
+        offer, _candidates = await peer.offer()
+        with pytest.raises(IceGatherCandidatesError, match="nosuch0"):
+            await endpoint.process_offer(offer)
+    finally:
+        await peer.close()

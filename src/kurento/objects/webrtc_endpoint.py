@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kurento.engine.contract import RtpStreamStats, WebRtcConfig, WebRtcError
 from kurento.objects.ice_candidates import with_external_address
+from kurento.objects.network_interfaces import interface_addresses
 from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
 from kurento.objects.webrtc_data import DataChannelsMixin
 from kurento.protocol import errors as e
@@ -48,6 +49,13 @@ class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
         if isinstance(configured, str):  # "10.0.0.5, 127.0.0.1" from an environment variable
             configured = [part.strip() for part in configured.split(",") if part.strip()]
         addresses = tuple(str(address) for address in configured)
+        interfaces = str(self.props.get("networkInterfaces") or "")
+        if interfaces:
+            # The application named the interfaces: gather on their addresses only.
+            addresses = interface_addresses(interfaces)
+            if not addresses:
+                raise e.IceGatherCandidatesError(
+                    f"No address on network interfaces '{interfaces}'")
         stun = ""
         if self.props.get("stunServerAddress"):
             port = self.props.get("stunServerPort") or 3478
