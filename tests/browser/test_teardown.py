@@ -105,23 +105,23 @@ def run_round(pages: Pages, slots: list[Page | None]) -> None:
             slots[index] = None
 
 
-def settled_usage(pid: int, timeout: float = 8.0) -> Usage:
-    """Usage once releases have finished freeing: two equal samples 0.5 s apart.
+def settled_usage(pid: int, timeout: float = 10.0) -> Usage:
+    """Usage once releases have finished freeing: three equal samples over a second.
 
     The server frees released endpoints shortly after the release (its deferred
-    collector runs within about a second), and pages closed mid-call are noticed a
-    little later still; a single sample right after the last release can catch that.
+    collector runs within about a second, and once more two seconds later), and pages
+    closed mid-call are noticed a little later still; so wait past that first.
     """
     deadline = time.monotonic() + timeout
-    time.sleep(1.0)
-    previous = Usage.of(pid)
+    time.sleep(3.0)
+    samples = [Usage.of(pid)]
     while time.monotonic() < deadline:
         time.sleep(0.5)
-        current = Usage.of(pid)
-        if (current.threads, current.fds) == (previous.threads, previous.fds):
-            return current
-        previous = current
-    return previous
+        samples.append(Usage.of(pid))
+        recent = {(u.threads, u.fds) for u in samples[-3:]}
+        if len(samples) >= 3 and len(recent) == 1:
+            break
+    return samples[-1]
 
 
 def test_fifty_sessions_leave_the_media_server_as_it_was(webrtc: DemoStack, pages: Pages) -> None:

@@ -17,7 +17,7 @@ class Node:
 async def test_burst_of_requests_collects_once_and_frees_cycles() -> None:
     gc.disable()  # so that only our collector can free the cycle
     try:
-        collector = DeferredCollector(delay=0.05, min_interval=0.3)
+        collector = DeferredCollector(delay=0.05, min_interval=0.3, trailing=5.0)
         node = Node()
         ref = weakref.ref(node)
         del node
@@ -31,5 +31,17 @@ async def test_burst_of_requests_collects_once_and_frees_cycles() -> None:
         assert collector.collections == 1
         await asyncio.sleep(0.3)
         assert collector.collections == 2
+        collector.cancel()
     finally:
         gc.enable()
+
+
+async def test_a_trailing_collection_follows_each_burst() -> None:
+    collector = DeferredCollector(delay=0.01, min_interval=0.0, trailing=0.1)
+    collector.request()
+    await asyncio.sleep(0.05)
+    assert collector.collections == 1
+    await asyncio.sleep(0.15)
+    assert collector.collections == 2  # the trailing one
+    await asyncio.sleep(0.2)
+    assert collector.collections == 2  # and no more until the next request

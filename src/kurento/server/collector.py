@@ -18,10 +18,13 @@ log = logging.getLogger(__name__)
 
 
 class DeferredCollector:
-    def __init__(self, delay: float = 0.2, min_interval: float = 1.0) -> None:
+    def __init__(self, delay: float = 0.2, min_interval: float = 1.0,
+                 trailing: float = 2.0) -> None:
         self.delay = delay
         self.min_interval = min_interval
+        self.trailing = trailing
         self._handle: asyncio.TimerHandle | None = None
+        self._trailing_handle: asyncio.TimerHandle | None = None
         self._last = 0.0
         self.collections = 0
 
@@ -35,6 +38,17 @@ class DeferredCollector:
 
     def _collect(self) -> None:
         self._handle = None
+        if self._trailing_handle is not None:
+            self._trailing_handle.cancel()
+        self._trailing_handle = asyncio.get_running_loop().call_later(
+            self.trailing, self._collect_trailing)
+        self._run()
+
+    def _collect_trailing(self) -> None:
+        self._trailing_handle = None
+        self._run()
+
+    def _run(self) -> None:
         began = time.monotonic()
         found = gc.collect()
         self._last = time.monotonic()
@@ -42,6 +56,7 @@ class DeferredCollector:
         log.debug("collected %d objects in %.1f ms", found, (self._last - began) * 1000)
 
     def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        for handle in (self._handle, self._trailing_handle):
+            if handle is not None:
+                handle.cancel()
+        self._handle = self._trailing_handle = None
