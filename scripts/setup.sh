@@ -68,6 +68,7 @@ apt_packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-nice
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
   python3-gst-1.0 python3-gi python3-venv iproute2
+  gstreamer1.0-libav gstreamer1.0-plugins-ugly
 )
 # Node may come from elsewhere (nodesource ships npm inside nodejs); only ask
 # Debian for what is not on PATH.
@@ -75,7 +76,11 @@ command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 # The browser tests drive Debian's Chromium (playwright never downloads one).
 # coturn: the TURN test starts its own `turnserver` (never the Debian service).
-if [ "$WITH_TEST" -eq 1 ]; then apt_packages+=(chromium fonts-liberation coturn); fi
+# ffmpeg: ffprobe checks recordings and plays the RTP peer; the RTSP server library
+# serves the PlayerEndpoint's RTSP test clip.
+if [ "$WITH_TEST" -eq 1 ]; then
+  apt_packages+=(chromium fonts-liberation coturn ffmpeg gir1.2-gst-rtsp-server-1.0)
+fi
 
 missing=()
 installed="$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${apt_packages[@]}" 2>/dev/null || true)"

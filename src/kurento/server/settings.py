@@ -34,6 +34,14 @@ class Settings:
     teardown_timeout: float = 5.0
     # Free text returned by ServerManager.getMetadata (JSON text in KMS).
     metadata: str = ""
+    # Directories that file:// URIs of players and recorders may use, separated by
+    # os.pathsep. Kurento applications commonly record to and play from /tmp, and
+    # KMS's own default directory is /var/lib/kurento.
+    media_roots: str = "/tmp:/var/lib/kurento"
+    # Networks (comma-separated CIDRs, e.g. "127.0.0.0/8,10.0.0.0/8") that http(s)://
+    # and rtsp:// URIs may reach although they are loopback, private or link-local.
+    # Empty: only public addresses (a client must not make us probe our own network).
+    internal_networks: str = ""
     # Extra search paths for settings that later features read (media roots etc.).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
