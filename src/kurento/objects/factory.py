@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from kurento.objects.base import MediaObject
+from kurento.objects.http_endpoint import HttpPostEndpoint
 from kurento.objects.passthrough import PassThrough
 from kurento.objects.pipeline import MediaPipeline
+from kurento.objects.player_endpoint import PlayerEndpoint
+from kurento.objects.recorder_endpoint import RecorderEndpoint
+from kurento.objects.rtp_endpoint import RtpEndpoint
 from kurento.objects.webrtc_endpoint import WebRtcEndpoint
 
 FACTORIES: dict[str, type[MediaObject]] = {
     "MediaPipeline": MediaPipeline,
     "PassThrough": PassThrough,
+    "RecorderEndpoint": RecorderEndpoint,
+    "PlayerEndpoint": PlayerEndpoint,
+    "HttpPostEndpoint": HttpPostEndpoint,
+    "RtpEndpoint": RtpEndpoint,
     "WebRtcEndpoint": WebRtcEndpoint,
 }

@@ -6,6 +6,10 @@ from collections.abc import Iterable
 
 from ..contract import MediaKind
 from .element import GstElement
+from .http_post import HttpPostElement
+from .player import PlayerElement
+from .recorder import RecorderElement
+from .rtp import RtpElement
 from .webrtc import WebRtcElement
 
 
@@ -32,4 +36,8 @@ class PassThrough(GstElement):
 FACTORIES: dict[str, type[GstElement]] = {
     PassThrough.factory: PassThrough,
     WebRtcElement.factory: WebRtcElement,
+    RecorderElement.factory: RecorderElement,
+    PlayerElement.factory: PlayerElement,
+    HttpPostElement.factory: HttpPostElement,
+    RtpElement.factory: RtpElement,
 }

@@ -1,0 +1,9 @@
+"""HttpPostEndpoint (work in progress)."""
+
+from __future__ import annotations
+
+from kurento.objects.element import MediaElement
+
+
+class HttpPostEndpoint(MediaElement):
+    TYPE = "HttpPostEndpoint"

@@ -1,0 +1,9 @@
+"""RecorderEndpoint (work in progress)."""
+
+from __future__ import annotations
+
+from kurento.objects.uri_endpoint import UriEndpoint
+
+
+class RecorderEndpoint(UriEndpoint):
+    TYPE = "RecorderEndpoint"
