@@ -190,36 +190,41 @@ class WebRtcListener(ElementListener, Protocol):
 
 
 @runtime_checkable
-class WebRtcMedia(ElementEngine, Protocol):
-    """The media part of a WebRtcEndpoint (one webrtcbin); one negotiation only.
+class SdpMedia(ElementEngine, Protocol):
+    """What every SDP-negotiated endpoint's media does (WebRTC, plain RTP): one negotiation.
 
     Negotiation methods raise :class:`SdpSyntaxError`, :class:`SdpMismatchError`
     or :class:`WebRtcError`; the control plane enforces the call order (40208...).
     """
 
-    def configure(self, config: WebRtcConfig) -> None:
-        """Replace the configuration; takes effect at the next negotiation."""
-
     async def process_offer(self, offer: str) -> str:
         """Answer the peer's offer with its payload types; returns the answer SDP."""
 
     async def generate_offer(self, audio: bool, video: bool) -> str:
-        """Our offer (VP8/H.264 video, Opus audio); returns the offer SDP."""
+        """Our offer; returns the offer SDP."""
 
     async def process_answer(self, answer: str) -> str:
         """Apply the peer's answer to our offer; returns the final local SDP."""
-
-    def gather_candidates(self) -> None:
-        """Start reporting local candidates (those found so far, then the rest)."""
-
-    def add_ice_candidate(self, candidate: str, sdp_mid: str, sdp_mline_index: int) -> None:
-        """Add a peer candidate; ``""`` is end-of-candidates. ValueError if malformed."""
 
     async def request_keyframe(self) -> bool:
         """Ask whatever feeds our video input for a keyframe; False if nothing does."""
 
     async def stats(self) -> list[RtpStreamStats]:
         """Current RTP counters (empty before the session is connected)."""
+
+
+@runtime_checkable
+class WebRtcMedia(SdpMedia, Protocol):
+    """The media part of a WebRtcEndpoint (one webrtcbin); one negotiation only."""
+
+    def configure(self, config: WebRtcConfig) -> None:
+        """Replace the configuration; takes effect at the next negotiation."""
+
+    def gather_candidates(self) -> None:
+        """Start reporting local candidates (those found so far, then the rest)."""
+
+    def add_ice_candidate(self, candidate: str, sdp_mid: str, sdp_mline_index: int) -> None:
+        """Add a peer candidate; ``""`` is end-of-candidates. ValueError if malformed."""
 
 
 # --- WebRtcEndpoint data channels (engine: kurento.engine.gst.webrtc_data) ----------------

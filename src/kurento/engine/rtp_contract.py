@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Protocol, runtime_checkable
 
-from .contract import ElementEngine, ElementListener, RtpStreamStats
+from .contract import ElementListener, SdpMedia
 
 # Kurento CryptoSuite -> (master key bytes, master salt bytes)
 SRTP_KEY_SIZES = {
@@ -57,23 +57,12 @@ class RtpListener(ElementListener, Protocol):
 
 
 @runtime_checkable
-class RtpMedia(ElementEngine, Protocol):
-    """The media part of an RtpEndpoint: one rtpbin with UDP transports; one negotiation."""
+class RtpMedia(SdpMedia, Protocol):
+    """The media part of an RtpEndpoint: one rtpbin with UDP transports; one negotiation.
+
+    The negotiation methods are :class:`SdpMedia`'s: an offer or answer carries the
+    address and ports we already listen on; VP8/H.264 video and Opus audio.
+    """
 
     def configure(self, config: RtpConfig) -> None:
         """Replace the configuration; takes effect at the next negotiation."""
-
-    async def process_offer(self, offer: str) -> str:
-        """Answer the peer's offer (its payload types, our address and ports)."""
-
-    async def generate_offer(self, audio: bool, video: bool) -> str:
-        """Our offer (VP8/H.264 video, Opus audio) with the ports we already listen on."""
-
-    async def process_answer(self, answer: str) -> str:
-        """Apply the peer's answer to our offer; returns the final local SDP."""
-
-    async def request_keyframe(self) -> bool:
-        """Ask whatever feeds our video input for a keyframe; False if nothing does."""
-
-    async def stats(self) -> list[RtpStreamStats]:
-        """Current RTP counters: our senders (outbound) and the peer's (inbound)."""

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from kurento.engine.contract import WebRtcError
 from kurento.engine.rtp_contract import SRTP_KEY_SIZES, RtpConfig, RtpMedia, SdesKey
+from kurento.objects.rtp_stats import rtp_stream_stats
 from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
-from kurento.objects.webrtc_endpoint import _rtp_stats as rtp_stream_stats
 from kurento.protocol import errors as e
 
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -44,17 +44,15 @@ class RtpEndpoint(BaseRtpEndpoint):
         self.crypto = sdes_key(self.params.get("crypto"))
         self.use_ipv6 = bool(self.params.get("useIpv6", False))
 
-    # BaseRtpEndpoint types its media as a WebRtcMedia; ours speaks the same negotiation
-    # methods (process_offer, generate_offer, process_answer, request_keyframe).
     @property
-    def sdp_media(self) -> RtpMedia:  # type: ignore[override]
+    def rtp_media(self) -> RtpMedia:
         media = self.media
         if not isinstance(media, RtpMedia):
             raise e.NotImplementedKurento(f"{self.TYPE} has no RTP media engine here")
         return media
 
     def before_negotiation(self) -> None:
-        self.sdp_media.configure(RtpConfig(
+        self.rtp_media.configure(RtpConfig(
             address=self._address(), crypto=self.crypto,
             mtu=int(self.props.get("mtu") or 1200)))
 

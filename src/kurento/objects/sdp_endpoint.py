@@ -2,7 +2,7 @@
 
 One negotiation per endpoint, like KMS: ``generateOffer`` + ``processAnswer``, or
 ``processOffer``; anything else in the wrong order gets its 4020x error. The
-media part is a :class:`~kurento.engine.contract.WebRtcMedia`; its refusals map
+media part is a :class:`~kurento.engine.contract.SdpMedia`; its refusals map
 to Kurento codes here (``SdpSyntaxError`` → 40201; ``SdpMismatchError`` and other
 engine failures → the step's own code, 40204/40205/40206).
 """
@@ -14,10 +14,10 @@ import enum
 from typing import Any
 
 from kurento.engine.contract import (
+    SdpMedia,
     SdpMismatchError,
     SdpSyntaxError,
     WebRtcError,
-    WebRtcMedia,
 )
 from kurento.objects.bandwidth import BandwidthMixin
 from kurento.objects.element import MediaElement
@@ -72,9 +72,9 @@ class BaseRtpEndpoint(BandwidthMixin, MediaElement):
         self._negotiating = asyncio.Lock()
 
     @property
-    def sdp_media(self) -> WebRtcMedia:
+    def sdp_media(self) -> SdpMedia:
         media = self.media
-        if not isinstance(media, WebRtcMedia):
+        if not isinstance(media, SdpMedia):
             raise e.NotImplementedKurento(f"{self.TYPE} has no SDP media engine here")
         return media
 

@@ -11,9 +11,10 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from kurento.engine.contract import RtpStreamStats, WebRtcConfig, WebRtcError
+from kurento.engine.contract import WebRtcConfig, WebRtcError, WebRtcMedia
 from kurento.objects.ice_candidates import with_external_address
 from kurento.objects.network_interfaces import interface_addresses
+from kurento.objects.rtp_stats import rtp_stream_stats
 from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
 from kurento.objects.webrtc_data import DataChannelsMixin
 from kurento.protocol import errors as e
@@ -43,6 +44,13 @@ class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
         self.dtls_states: dict[tuple[str, str, str], str] = {}
         self.candidate_pairs: list[dict[str, Any]] = []
 
+    @property
+    def webrtc_media(self) -> WebRtcMedia:
+        media = self.media
+        if not isinstance(media, WebRtcMedia):
+            raise e.NotImplementedKurento(f"{self.TYPE} has no WebRTC media engine here")
+        return media
+
     def before_negotiation(self) -> None:
         extra = self.context.settings.extra
         configured = extra.get("webrtc_ice_addresses", DEFAULT_ICE_ADDRESSES)
@@ -61,7 +69,7 @@ class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
             port = self.props.get("stunServerPort") or 3478
             stun = f"stun://{self.props['stunServerAddress']}:{port}"
         turn = str(self.props.get("turnUrl") or "")
-        self.sdp_media.configure(WebRtcConfig(
+        self.webrtc_media.configure(WebRtcConfig(
             ice_addresses=addresses,
             recvonly=self.recvonly,
             sendonly=self.sendonly,
@@ -76,14 +84,14 @@ class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
     # --- ICE --------------------------------------------------------------------------
 
     def gather_candidates(self) -> None:
-        self.sdp_media.gather_candidates()
+        self.webrtc_media.gather_candidates()
 
     def add_ice_candidate(self, candidate: dict[str, Any]) -> None:
         line = candidate.get("candidate")
         if not isinstance(line, str):
             raise e.IceAddCandidateError("Error adding candidate")
         try:
-            self.sdp_media.add_ice_candidate(
+            self.webrtc_media.add_ice_candidate(
                 line, str(candidate.get("sdpMid") or ""), int(candidate.get("sdpMLineIndex") or 0)
             )
         except ValueError:
@@ -120,7 +128,7 @@ class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
                 streams = []
             for stream in streams:
                 if media_type in (None, stream.kind.value):
-                    stats[stream.id] = _rtp_stats(stream, now)
+                    stats[stream.id] = rtp_stream_stats(stream, now)
         if media_type in (None, "DATA"):
             stats.update(self.data_channel_stats(now))
         return stats
@@ -161,25 +169,6 @@ class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
             self.dtls_states[key] = state
             self.emit("DtlsConnectionStateChange", streamId=stream_id, componentId=component_id,
                       connectionId=connection_id, state=state)
-
-
-def _rtp_stats(stream: RtpStreamStats, now: int) -> dict[str, Any]:
-    """Reference §2.5: RTCInboundRTPStreamStats / RTCOutboundRTPStreamStats."""
-    common: dict[str, Any] = {
-        "id": stream.id, "timestampMillis": now, "ssrc": str(stream.ssrc),
-        "associateStatsId": "", "isRemote": False, "mediaTrackId": "", "transportId": "",
-        "codecId": "", "firCount": stream.fir_count, "pliCount": stream.pli_count,
-        "nackCount": stream.nack_count, "sliCount": 0, "remb": stream.remb,
-        "packetsLost": stream.packets_lost, "fractionLost": stream.fraction_lost,
-    }
-    if stream.inbound:
-        return {**common, "__type__": "RTCInboundRTPStreamStats", "type": "inboundrtp",
-                "packetsReceived": stream.packets, "bytesReceived": stream.bytes,
-                "jitter": stream.jitter}
-    return {**common, "__type__": "RTCOutboundRTPStreamStats", "type": "outboundrtp",
-            "packetsSent": stream.packets, "bytesSent": stream.bytes, "targetBitrate": 0.0,
-            "roundTripTime": stream.round_trip_time}
-
 
 
 if TYPE_CHECKING:
