@@ -83,7 +83,7 @@ async def test_properties_and_typed_helpers(client: KurentoClient) -> None:
     assert isinstance(manager, ServerManager)
     info = await manager.get_info()
     assert info.type is ServerType.KMS and "transactions" in info.capabilities
-    assert {m.name for m in info.modules} == {"core", "elements", "filters"}
+    assert {m.name for m in info.modules} == {"core", "elements", "filters", "kurentopy"}
     assert pipeline in await manager.get_pipelines()
     found = await client.get_object(pipeline.id)
     assert type(found) is MediaPipeline and found == pipeline

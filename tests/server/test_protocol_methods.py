@@ -173,7 +173,9 @@ async def test_server_manager(rpc: Rpc) -> None:
     assert info["__type__"] == "ServerInfo" and info["type"] == "KMS"
     assert info["capabilities"] == ["transactions"]
     modules = {m["name"]: m for m in info["modules"]}
-    assert set(modules) == {"core", "elements", "filters"}
+    # Kurento's three modules, and ours with the extensions (HttpGetEndpoint).
+    assert set(modules) == {"core", "elements", "filters", "kurentopy"}
+    assert modules["kurentopy"]["factories"] == ["HttpGetEndpoint"]
     assert "PassThrough" in modules["core"]["factories"]
     assert await rpc.value("invoke", {**manager, "operation": "getPipelines"}) == [pipeline]
     session = (await rpc.ok("ping"))["sessionId"]

@@ -174,9 +174,10 @@ def _method_operation(method: Method, declared_by: str) -> Operation:
 
 @cache
 def default_registry() -> ApiRegistry:
-    """The registry of the three modules Kurento 7.3 ships: core, elements, filters."""
+    """Kurento 7.3's three modules (core, elements, filters), then our extensions."""
     from kurento.api.core import CORE
     from kurento.api.elements import ELEMENTS
+    from kurento.api.extensions import EXTENSIONS
     from kurento.api.filters import FILTERS
 
-    return ApiRegistry((CORE, ELEMENTS, FILTERS))
+    return ApiRegistry((CORE, ELEMENTS, FILTERS, EXTENSIONS))

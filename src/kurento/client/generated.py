@@ -55,6 +55,7 @@ __all__ = [
     "GapsFixMethod",
     "GstreamerDotDetails",
     "HttpEndpoint",
+    "HttpGetEndpoint",
     "HttpPostEndpoint",
     "Hub",
     "HubPort",
@@ -3423,6 +3424,48 @@ class OpenCVFilter(Filter):
     })
 
 
+class HttpGetEndpoint(HttpEndpoint):
+    """Extension (not in Kurento): serves the media it receives as a live WebM stream (VP8 and
+    Opus) to HTTP GET clients; each client starts at a keyframe.
+    """
+
+    WIRE_TYPE: ClassVar[str] = "HttpGetEndpoint"
+    EVENTS: ClassVar[frozenset[str]] = frozenset({
+        "ElementConnected",
+        "ElementDisconnected",
+        "Error",
+        "MediaFlowInStateChanged",
+        "MediaFlowOutStateChanged",
+        "MediaSessionStarted",
+        "MediaSessionTerminated",
+        "MediaTranscodingStateChanged",
+    })
+    CONSTRUCTOR: ClassVar[tuple[tuple[str, str, Any], ...] | None] = (
+        ("media_pipeline", "mediaPipeline", NO_FILL),
+        ("media_profile", "mediaProfile", "WEBM"),
+    )
+
+    @classmethod
+    async def create(
+        cls,
+        media_pipeline: MediaPipeline,
+        *,
+        media_profile: MediaProfileSpecType | None = None,
+    ) -> HttpGetEndpoint:
+        """Create a HttpGetEndpoint in ``media_pipeline`` (``create`` on the wire).
+
+        Args:
+            media_pipeline: Pipeline that will own the endpoint.
+            media_profile: WEBM (audio and video), WEBM_VIDEO_ONLY or WEBM_AUDIO_ONLY: the kinds the
+                stream carries. The stream starts once every one of them arrives.
+        """
+        wire_params: WireParams = (
+            ("mediaPipeline", media_pipeline, NO_FILL),
+            ("mediaProfile", media_profile, "WEBM"),
+        )
+        return await media_pipeline.client._create(cls, wire_params)
+
+
 TYPES = TypeTable(
     classes={
         "MediaObject": MediaObject,
@@ -3454,6 +3497,7 @@ TYPES = TypeTable(
         "ImageOverlayFilter": ImageOverlayFilter,
         "ZBarFilter": ZBarFilter,
         "OpenCVFilter": OpenCVFilter,
+        "HttpGetEndpoint": HttpGetEndpoint,
     },
     structs={
         "ServerInfo": ServerInfo,

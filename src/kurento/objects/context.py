@@ -9,6 +9,7 @@ from kurento.engine.contract import MediaEngine
 
 if TYPE_CHECKING:
     from kurento.objects.base import MediaObject
+    from kurento.server.http_media import HttpMediaRegistry
     from kurento.server.settings import Settings
 
 
@@ -16,6 +17,7 @@ class ObjectContext(Protocol):
     registry: ApiRegistry
     engine: MediaEngine
     settings: Settings
+    http_media: HttpMediaRegistry  # URLs of the HTTP endpoints
 
     def raise_event(self, source: MediaObject, event: str, fields: dict[str, Any]) -> None:
         """Serialize and deliver an event raised by ``source``."""

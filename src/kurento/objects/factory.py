@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kurento.objects.base import MediaObject
-from kurento.objects.http_endpoint import HttpPostEndpoint
+from kurento.objects.http_endpoint import HttpGetEndpoint, HttpPostEndpoint
 from kurento.objects.passthrough import PassThrough
 from kurento.objects.pipeline import MediaPipeline
 from kurento.objects.player_endpoint import PlayerEndpoint
@@ -17,6 +17,7 @@ FACTORIES: dict[str, type[MediaObject]] = {
     "RecorderEndpoint": RecorderEndpoint,
     "PlayerEndpoint": PlayerEndpoint,
     "HttpPostEndpoint": HttpPostEndpoint,
+    "HttpGetEndpoint": HttpGetEndpoint,
     "RtpEndpoint": RtpEndpoint,
     "WebRtcEndpoint": WebRtcEndpoint,
 }

@@ -44,6 +44,7 @@ class MediaServer:
         )
         app = web.Application()
         app.add_routes(self.transport.routes())
+        app.add_routes(self.core.http_media.routes())
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
@@ -51,6 +52,9 @@ class MediaServer:
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]
+        self.core.http_media.base_url = (
+            self.settings.http_public_url or f"http://{self.settings.host}:{self.port}"
+        ).rstrip("/")
         # Everything loaded so far (modules, API description, GStreamer bindings) lives
         # as long as the process: keep it out of the collections that releases trigger.
         gc.freeze()

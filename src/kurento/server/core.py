@@ -15,6 +15,7 @@ from kurento.objects.factory import FACTORIES
 from kurento.objects.server_manager import SERVER_ID, ServerManager
 from kurento.server.collector import DeferredCollector
 from kurento.server.events import EventBus
+from kurento.server.http_media import HttpMediaRegistry
 from kurento.server.sessions import RequestCache, Session, SessionTable
 from kurento.server.settings import Settings
 from kurento.server.store import ObjectStore
@@ -40,6 +41,8 @@ class MediaServerCore:
         self.store.objects[SERVER_ID] = self.manager
         self._gc_task: asyncio.Task[None] | None = None
         self.collector = DeferredCollector()
+        # The app sets the real base URL once its port is bound.
+        self.http_media = HttpMediaRegistry()
 
     # --- ObjectContext --------------------------------------------------------------
 

@@ -42,6 +42,9 @@ class Settings:
     # and rtsp:// URIs may reach although they are loopback, private or link-local.
     # Empty: only public addresses (a client must not make us probe our own network).
     internal_networks: str = ""
+    # Base of the URLs that HTTP endpoints hand out (getUrl), e.g. "https://media.example.com";
+    # empty: http://HOST:PORT of this server (set it when HOST is 0.0.0.0 or behind a proxy).
+    http_public_url: str = ""
     # Extra search paths for settings that later features read (media roots etc.).
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from ..contract import MediaKind
 from .element import GstElement
+from .http_get import HttpGetElement
 from .http_post import HttpPostElement
 from .player import PlayerElement
 from .recorder import RecorderElement
@@ -39,5 +40,6 @@ FACTORIES: dict[str, type[GstElement]] = {
     RecorderElement.factory: RecorderElement,
     PlayerElement.factory: PlayerElement,
     HttpPostElement.factory: HttpPostElement,
+    HttpGetElement.factory: HttpGetElement,
     RtpElement.factory: RtpElement,
 }

@@ -1,0 +1,1 @@
+"""HttpPostEndpoint and our HttpGetEndpoint: engine and HTTP round trips."""
