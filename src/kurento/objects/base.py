@@ -58,8 +58,11 @@ class MediaObject:
     async def start(self) -> None:
         """Acquire media resources after construction; raise a KurentoError to refuse."""
 
-    async def stop(self) -> None:
-        """Free media resources; called once, children first, when the object is released."""
+    async def release_media(self) -> None:
+        """Free media resources; called once, children first, when the object is released.
+
+        Not ``stop``: that is a remote operation of players and recorders.
+        """
 
     @property
     def pipeline(self) -> MediaPipeline | None:

@@ -62,7 +62,7 @@ class MediaElement(MediaObject):
     async def start(self) -> None:
         self.media = self.media_pipeline.engine_pipeline.create_element(self.TYPE, self)
 
-    async def stop(self) -> None:
+    async def release_media(self) -> None:
         pipeline = self.media_pipeline
         if pipeline.releasing:
             # The whole pipeline goes: its engine tears every element down at once.

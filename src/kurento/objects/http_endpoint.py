@@ -54,10 +54,10 @@ class HttpEndpoint(MediaElement):
         await super().start()
         self._token = self.context.http_media.register(cast(Any, self))
 
-    async def stop(self) -> None:
+    async def release_media(self) -> None:
         if self._token is not None:
             self.context.http_media.unregister(self._token)
-        await super().stop()
+        await super().release_media()
 
     def get_url(self) -> str:
         assert self._token is not None, "started endpoints always have a URL"
@@ -84,9 +84,9 @@ class HttpPostEndpoint(HttpEndpoint):
     def upload_media(self) -> UploadMedia:
         return cast(UploadMedia, self.media)
 
-    async def stop(self) -> None:
+    async def release_media(self) -> None:
         self._cancel_end_timer()
-        await super().stop()
+        await super().release_media()
 
     async def upload(self, body: AsyncIterator[bytes]) -> Upload:
         """One POST's body into the stream (one POST at a time)."""

@@ -29,7 +29,7 @@ class MediaPipeline(MediaObject):
     async def start(self) -> None:
         self.engine_pipeline = self.context.engine.create_pipeline(self.id)
 
-    async def stop(self) -> None:
+    async def release_media(self) -> None:
         await self.engine_pipeline.close()
 
     def get_latency_stats(self) -> bool:

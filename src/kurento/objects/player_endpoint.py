@@ -59,14 +59,6 @@ class PlayerEndpoint(UriEndpoint):
             self.set_state(PAUSE)
 
     async def stop(self) -> None:
-        """Kurento's ``stop`` operation, and the object's teardown on release.
-
-        Both have the same Python name (the dispatcher maps ``stop`` to it); the
-        store marks an object ``released`` before tearing it down.
-        """
-        if self.released:
-            await super().stop()
-            return
         await self.player_media.stop()
         self.set_state(STOP)
 

@@ -4,10 +4,6 @@ State machine (KMS): ``record()`` → START (``Recording`` once media reaches th
 file), ``pause()`` → PAUSE (``Paused``), ``stop()`` / ``stopAndWait()`` → STOP
 (``Stopped`` once the file is finalized: index and duration written). Releasing
 the recorder or its pipeline finalizes the file too (the engine's ``close``).
-
-Name clash: the remote operation ``stop`` and the object life-cycle hook
-``stop()`` share a Python name. The store marks an object ``released`` before
-calling its life-cycle ``stop()``, so that flag tells the two apart.
 """
 
 from __future__ import annotations
@@ -67,10 +63,7 @@ class RecorderEndpoint(UriEndpoint):
         self.emit("Paused")
 
     async def stop(self) -> None:
-        if self.released:
-            await super().stop()  # life cycle: release (the engine finalizes the file)
-        else:
-            self._begin_stop()
+        self._begin_stop()
 
     async def stop_and_wait(self) -> None:
         await asyncio.shield(self._begin_stop())

@@ -61,7 +61,7 @@ class ObjectStore:
             await self.release(child)
         obj.released = True
         try:
-            await obj.stop()
+            await obj.release_media()
         except Exception:
             # A failed teardown must not leave the object half-registered.
             log.exception("teardown of %s failed", obj.id)
