@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import re
 import threading
@@ -11,11 +12,15 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from kurento.engine.gst import GstMediaEngine
 from kurento.engine.gst._gst import Gst, ensure_init
+from kurento.engine.gst.testing import NullListener
+from kurento.engine.gst.webrtc import WebRtcElement
 from kurento.engine.gst.webrtc_cert import certificate_pem, fingerprint, with_fingerprint
 from kurento.engine.gst.webrtc_fixes import (
     GstWebRTC,
     call_promise,
+    disable_upnp,
     forward_keyframe_requests,
     hold_ice_agent,
     keyframe_request,
@@ -44,6 +49,25 @@ def test_ice_agent_reference_outlives_neither_side() -> None:
     del webrtc
     gc.collect()
     assert freed.is_set()
+
+
+def test_ice_agent_never_looks_for_a_upnp_router() -> None:
+    """libnice multicasts SSDP discovery on every interface unless UPnP is off."""
+    webrtc = Gst.ElementFactory.make("webrtcbin")
+    agent = hold_ice_agent(webrtc)
+    assert agent.get_property("agent").get_property("upnp") is True  # libnice's default
+    disable_upnp(agent)
+    assert agent.get_property("agent").get_property("upnp") is False
+
+
+async def test_webrtc_endpoints_are_built_without_upnp() -> None:
+    engine = GstMediaEngine(asyncio.get_running_loop())
+    try:
+        element = engine.create_pipeline("upnp").create_element("WebRtcEndpoint", NullListener())
+        assert isinstance(element, WebRtcElement)
+        assert element._ice.get_property("agent").get_property("upnp") is False
+    finally:
+        await engine.shutdown()
 
 
 def _gather(addresses: tuple[str, ...]) -> list[str]:

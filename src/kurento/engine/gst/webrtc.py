@@ -43,6 +43,7 @@ from .webrtc_fixes import (
     GstSdp,
     GstWebRTC,
     call_promise,
+    disable_upnp,
     hold_ice_agent,
     keyframe_request,
     pin_ice_addresses,
@@ -81,6 +82,7 @@ class WebRtcElement(GstElement):
         self.webrtc = self.make("webrtcbin", "webrtc", latency=50)
         self.webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
         self._ice = hold_ice_agent(self.webrtc)
+        disable_upnp(self._ice)
         self._lock = threading.Lock()  # guards the fields shared with streaming threads
         self._streams: dict[int, _Stream] = {}
         self._negotiated = False

@@ -2,6 +2,7 @@
 ``tests/engine/test_webrtc_fixes.py``).
 
 * :func:`hold_ice_agent`: the ``ice-agent`` reference (§5.3);
+* :func:`disable_upnp`: no SSDP multicast from libnice;
 * :func:`pin_ice_addresses`: loopback / fixed-address ICE (§2, §5.2);
 * :func:`transceiver_caps`: payload type from the offer and our SSRC in the
   caps (§5.4, §5.5);
@@ -31,6 +32,7 @@ __all__ = [
     "GstSdp",
     "GstWebRTC",
     "call_promise",
+    "disable_upnp",
     "forward_keyframe_requests",
     "hold_ice_agent",
     "keyframe_request",
@@ -69,6 +71,19 @@ def hold_ice_agent(webrtcbin: Any) -> Any:
         ref, pointer = _g_object_ref()
         ref(pointer(agent.__gpointer__, None))
     return agent
+
+
+def disable_upnp(agent: Any) -> None:
+    """Keep libnice from looking for a UPnP router (SSDP multicast to 239.255.255.250).
+
+    libnice enables UPnP by default and, while gathering, sends SSDP discovery on
+    every interface, whatever local addresses it was pinned to. A media server
+    has no business mapping ports on a home router, and nothing may leave the
+    machine in our tests.
+    """
+    nice_agent = agent.get_property("agent")
+    if nice_agent is not None:
+        nice_agent.set_property("upnp", False)
 
 
 def pin_ice_addresses(agent: Any, addresses: tuple[str, ...], *, ice_tcp: bool) -> None:
