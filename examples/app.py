@@ -1,4 +1,4 @@
-"""The demo launcher's aiohttp application: a landing page and the three demos.
+"""The demo launcher's aiohttp application: a landing page and the demos.
 
 Routes: ``/`` (landing page), ``/static/`` (shared page code), ``/vendor/kurento-utils.js``
 and ``/vendor/kurento-client.js`` (browser bundles of kurento-utils and of the official
@@ -18,6 +18,8 @@ from examples.hello_world import server as hello_world
 from examples.hello_world_js import server as hello_world_js
 from examples.one_to_many import server as one_to_many
 from examples.one_to_one import server as one_to_one
+from examples.player import server as player
+from examples.recorder import server as recorder
 
 # The official kurento-client for JavaScript, browserified by scripts/setup.sh
 # (`npm run bundle` in examples/) as its own Gruntfile did: standalone `kurentoClient`.
@@ -45,6 +47,12 @@ DEMOS = (
     Demo("one_to_many", "One to many",
          "One presenter, many viewers.",
          one_to_many.create_app),
+    Demo("recorder", "Recorder",
+         "Record your camera (RecorderEndpoint), then play the recording back (PlayerEndpoint).",
+         recorder.create_app),
+    Demo("player", "Player",
+         "A file, HTTP URL or RTSP stream played to the browser, with pause and seek.",
+         player.create_app),
 )
 
 
