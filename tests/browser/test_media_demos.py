@@ -4,8 +4,6 @@ and a clip is played with seek and end of stream."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -13,26 +11,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.browser.conftest import DemoStack, Pages, assert_receiving
+from tests.media_check import decodes_after_seek, first_video_frame_is_keyframe, has_cues, probe
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
-
-
-def probe(path: Path) -> dict[str, object]:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
-        capture_output=True, text=True, check=True, timeout=30,
-    ).stdout
-    result: dict[str, object] = json.loads(out)
-    return result
-
-
-def decodes(path: Path) -> bool:
-    """Every frame decodes (ffmpeg exits 0 and reports no error)."""
-    run = subprocess.run(
-        ["ffmpeg", "-v", "error", "-xerror", "-i", str(path), "-f", "null", "-"],
-        capture_output=True, text=True, timeout=60,
-    )
-    return run.returncode == 0 and not run.stderr.strip()
 
 
 def test_recorder_records_the_camera_and_plays_it_back(webrtc: DemoStack, pages: Pages) -> None:
@@ -48,19 +29,20 @@ def test_recorder_records_the_camera_and_plays_it_back(webrtc: DemoStack, pages:
 
     path = Path(unquote(urlsplit(page.evaluate("window.demo.recording")).path))
     info = probe(path)
-    codecs = sorted(str(s["codec_name"]) for s in info["streams"])  # type: ignore[attr-defined]
-    assert codecs == ["opus", "vp8"], info
-    duration = float(info["format"]["duration"])  # type: ignore[index]
+    assert info.codecs() == {"video": "vp8", "audio": "opus"}, info
+    assert info.duration is not None, "the WebM file states its duration"
     # The file holds what was sent from the Recording event until the app's stop reached
     # the server (after the page's click: a signalling hop more), with a written
     # duration: Kurento's own WebM recordings famously have none.
-    assert 0.95 * elapsed <= duration <= elapsed + 1.0, (duration, elapsed)
-    assert decodes(path)
+    assert 0.95 * elapsed <= info.duration <= elapsed + 1.0, (info.duration, elapsed)
+    assert info.start_skew() < 0.1, info
+    assert has_cues(path) and first_video_frame_is_keyframe(path)
+    assert decodes_after_seek(path, info.duration / 2)
 
     page.click("#play")
     assert_receiving(page, "videoOutput", pages)
     page.wait_for_function("window.demo.state === 'played'", polling=200,
-                           timeout=(duration + 15) * 1000)
+                           timeout=(info.duration + 15) * 1000)
     webrtc.assert_released()
     path.unlink()
 
