@@ -2,7 +2,7 @@
 # Prepares this machine to run and test kurento-py. Idempotent, and quick when
 # everything is already in place.
 #
-#   scripts/setup.sh [--test]
+#   scripts/setup.sh [--test] [--bench]
 #
 # 1. Debian packages: GStreamer 1.22+ with the plugins and introspection data we
 #    use, PyGObject, venv, iproute2; Node.js/npm when `node`/`npm` are not on
@@ -18,6 +18,8 @@
 #    chromium and fonts-liberation for the browser tests (tests/browser), which
 #    drive it with Python playwright (from the `test` extra; no browser download),
 #    and coturn (`turnserver`, run by the TURN browser test inside its namespace).
+# 6. With --bench: Debian's janus (the peer bench/compare.py measures us against) and
+#    matplotlib (its plots).
 # Works as root on Debian 12 (python 3.11, GStreamer 1.22) and Debian 13
 # (python 3.13, GStreamer 1.26).
 set -euo pipefail
@@ -26,11 +28,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 WITH_TEST=0
+WITH_BENCH=0
 for arg in "$@"; do
   case "$arg" in
     --test) WITH_TEST=1 ;;
+    --bench) WITH_BENCH=1 ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
-    *) echo "setup: unknown argument: $arg (usage: scripts/setup.sh [--test])" >&2; exit 2 ;;
+    *) echo "setup: unknown argument: $arg (usage: scripts/setup.sh [--test] [--bench])" >&2; exit 2 ;;
   esac
 done
 
@@ -81,6 +85,7 @@ command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 if [ "$WITH_TEST" -eq 1 ]; then
   apt_packages+=(chromium fonts-liberation coturn ffmpeg gir1.2-gst-rtsp-server-1.0)
 fi
+if [ "$WITH_BENCH" -eq 1 ]; then apt_packages+=(janus); fi
 
 missing=()
 installed="$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${apt_packages[@]}" 2>/dev/null || true)"
@@ -161,6 +166,14 @@ if [ "$WITH_TEST" -eq 1 ]; then
     digest "$JS_DIR/package.json" "$JS_DIR/package-lock.json" >"$NPM_STAMP"
   else
     say "node modules up to date"
+  fi
+fi
+
+# --- 6. benchmark extras ---------------------------------------------------------
+if [ "$WITH_BENCH" -eq 1 ]; then
+  if ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
+    say "pip install matplotlib (benchmark plots)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check 'matplotlib>=3.6'
   fi
 fi
 

@@ -1,0 +1,453 @@
+"""Our server side by side with Janus, driven by the browser-free load generator.
+
+``.venv/bin/python bench/compare.py --scenario loopback`` runs, for each server and for
+N = 1, 2, 4, 8, ... sessions until quality breaks (or ``--max``): a fresh server on a
+free 127.0.0.1 port, then the generator (``bench/loadgen``, a separate process) with N
+sessions. Each session sends a pre-encoded VGA VP8 + Opus clip (~460 kbit/s, 30 fps)
+and receives it back through the server (ours: MediaPipeline + WebRtcEndpoint
+connected to itself; Janus 1.1.2: echotest plugin). Nothing is encoded or decoded.
+
+As root the whole run happens inside a fresh network namespace that has only ``lo``
+(``kpy-bench-PID``, deleted afterwards); otherwise every socket is bound to 127.0.0.1
+and ICE is pinned to it on all sides.
+
+Columns (per server):
+
+* ``N``: loopback sessions;
+* ``CPU %``: server process utime+stime over the window, % of one core;
+* ``RSS``: server VmRSS at the end of the window, MiB;
+* ``gen %``: the generator process over the same window, % of one core;
+* ``pkt/CPU-s``: RTP packets the server sent to the generator during the window
+  (generator inbound-rtp ``packets-received``) per server CPU-second;
+* ``video p50/p99``, ``audio p50/p99``: delay of every video / audio frame sent during
+  the window, ms, from its push into the generator's sender to its depayloaded arrival
+  back (matched by a hash of the frame payload; a video frame counts when its last
+  packet is in): the generator's own send/receive path is included;
+* ``fps``: lowest receiver video frame rate among the sessions (the clip is 30 fps);
+* ``loss %``: worst session: frames (video + audio) sent during the window that never
+  came back;
+* ``PLI``: keyframe requests (PLI + FIR) the generator received during the window.
+
+Quality breaks when a receiver's fps < 90 % of the sender's, loss > 1 % or the p99
+delay of all frames (video and audio together) > 100 ms: the ladder stops after that
+row (marked ``*``). ``ours/janus`` divides our CPU % and pkt/CPU-s by Janus's at the
+same N.
+
+The rows also go to ``bench/loadgen/results/loopback.json`` and a plot (server CPU and
+generator CPU against N, delay p50/p99 against N, both servers) to
+``bench/loadgen/results/loopback.png``.
+
+Usage: .venv/bin/python bench/compare.py --scenario loopback [--servers kurento,janus]
+       [--sessions 1,2,4,8,16,32,64,128] [--max 128] [--window 10] [--settle 3]
+       [--keep-going] [--stack gst|aiortc] [--logs DIR] [--out DIR] [--no-netns]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from procstats import cpu_seconds, free_port, rss_mib
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "loadgen" / "results"
+JANUS_LIBS = Path("/usr/lib/x86_64-linux-gnu/janus")
+NETNS_PREFIX = "kpy-bench"
+# Janus never gathers ICE candidates on a loopback interface (it skips IFF_LOOPBACK, and
+# libnice then finds nothing), so inside the namespace 127.0.0.1/32 is also put on an
+# empty bridge, an interface with no ports: nothing sent on it can leave the namespace.
+JANUS_IFACE = "kpyjanus0"
+FPS_FLOOR, LOSS_CEILING, DELAY_CEILING = 0.9, 1.0, 100.0
+LOGS: Path | None = None  # --logs: servers' and generator's logs are kept there
+
+
+def log_file(name: str) -> Any:
+    if LOGS is None:
+        return subprocess.DEVNULL
+    LOGS.mkdir(parents=True, exist_ok=True)
+    return (LOGS / name).open("w")
+
+
+# -- the servers -------------------------------------------------------------------------
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL after 5 s: only processes this script started, by PID."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def wait_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT / "src")])}
+
+
+@contextlib.contextmanager
+def kurento_server(sessions: int) -> Iterator[tuple[subprocess.Popen[Any], str]]:
+    port = free_port()
+    log = log_file(f"kurento-{sessions}.log")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kurento.server", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "WARNING" if LOGS else "ERROR"],
+        stdout=log, stderr=subprocess.STDOUT, env=env())
+    try:
+        wait_port(port)
+        yield server, f"ws://127.0.0.1:{port}/kurento"
+    finally:
+        stop(server)
+        if LOGS is not None:
+            log.close()
+
+
+def janus_config(folder: Path, port: int) -> None:
+    """A config folder of our own: WebSocket transport on 127.0.0.1, echotest only, ICE on
+    127.0.0.1 only (the namespace's bridge, see JANUS_IFACE), no STUN, no event handlers."""
+    for kind, library in (("plugins", "libjanus_echotest.so"),
+                          ("transports", "libjanus_websockets.so")):
+        (folder / kind).mkdir()
+        (folder / kind / library).symlink_to(JANUS_LIBS / kind / library)
+    for empty in ("events", "loggers"):
+        (folder / empty).mkdir()
+    (folder / "janus.jcfg").write_text(f"""general: {{
+    configs_folder = "{folder}"
+    plugins_folder = "{folder}/plugins"
+    transports_folder = "{folder}/transports"
+    events_folder = "{folder}/events"
+    loggers_folder = "{folder}/loggers"
+    debug_level = 2
+    session_timeout = 0
+    server_name = "kpy-bench"
+}}
+certificates: {{
+}}
+media: {{
+    rtp_port_range = "20000-40000"
+}}
+nat: {{
+    nice_debug = false
+    ice_enforce_list = "{JANUS_IFACE}"
+    ignore_mdns = true
+}}
+plugins: {{
+}}
+transports: {{
+}}
+loggers: {{
+}}
+events: {{
+    broadcast = false
+}}
+""")
+    (folder / "janus.transport.websockets.jcfg").write_text(f"""general: {{
+    json = "plain"
+    ws = true
+    ws_port = {port}
+    ws_ip = "127.0.0.1"
+    wss = false
+}}
+admin: {{
+    admin_ws = false
+    admin_wss = false
+}}
+""")
+    (folder / "janus.plugin.echotest.jcfg").write_text("general: {\n}\n")
+
+
+@contextlib.contextmanager
+def janus_server(sessions: int) -> Iterator[tuple[subprocess.Popen[Any], str]]:
+    binary = shutil.which("janus")
+    if not os.environ.get("KPY_BENCH_NETNS"):
+        raise RuntimeError("janus runs only inside the benchmark's namespace (as root, "
+                           "without --no-netns): it cannot gather ICE on loopback alone")
+    if binary is None:
+        raise RuntimeError("janus is not installed (apt-get install --no-install-recommends janus)")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="kpy-janus-") as temp:
+        folder = Path(temp)
+        janus_config(folder, port)
+        log = (folder / "janus.log").open("w")
+        server = subprocess.Popen(
+            [binary, "-F", str(folder), "-C", str(folder / "janus.jcfg"), "-o"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=temp)
+        try:
+            wait_port(port)
+            yield server, f"ws://127.0.0.1:{port}"
+        except Exception:
+            log.flush()
+            sys.stderr.write((folder / "janus.log").read_text()[-2000:])
+            raise
+        finally:
+            stop(server)
+            log.close()
+            if LOGS is not None:
+                LOGS.mkdir(parents=True, exist_ok=True)
+                shutil.copy(folder / "janus.log", LOGS / f"janus-{sessions}.log")
+
+
+SERVERS = {"kurento": kurento_server, "janus": janus_server}
+
+
+# -- one row -----------------------------------------------------------------------------
+
+
+def read_event(worker: subprocess.Popen[str], name: str) -> dict[str, Any]:
+    assert worker.stdout is not None
+    for line in worker.stdout:
+        if line.startswith("{"):
+            event: dict[str, Any] = json.loads(line)
+            if event.get("event") == "error":
+                raise RuntimeError(event.get("message"))
+            if event.get("event") == name:
+                return event
+    raise RuntimeError(f"generator ended before {name!r} (exit {worker.wait()})")
+
+
+def run_row(target: str, sessions: int, window: float, settle: float,
+            stack: str = "gst") -> dict[str, Any]:
+    with SERVERS[target](sessions) as (server, url):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "loadgen", "--target", target, "--url", url,
+             "--sessions", str(sessions), "--window", str(window), "--settle", str(settle),
+             "--stack", stack],
+            stdout=subprocess.PIPE, stderr=log_file(f"loadgen-{target}-{sessions}.log"),
+            text=True, env=env(), cwd=BENCH)
+        try:
+            ready = read_event(worker, "sampling")
+            server_before, gen_before = cpu_seconds(server.pid), cpu_seconds(worker.pid)
+            wall_before = time.monotonic()
+            read_event(worker, "window-end")
+            wall = time.monotonic() - wall_before
+            server_cpu = cpu_seconds(server.pid) - server_before
+            gen_cpu = cpu_seconds(worker.pid) - gen_before
+            rss = rss_mib(server.pid)
+            done = read_event(worker, "done")
+            worker.wait(30)
+        finally:
+            stop(worker)
+    row = {
+        "server": target, "n": sessions, "cpu": 100 * server_cpu / wall, "rss": rss,
+        "gen_cpu": 100 * gen_cpu / wall,
+        "pkt_per_cpu_s": done["packets_received"] / server_cpu if server_cpu else math.nan,
+        "missing": ready["missing"], **{k: v for k, v in done.items() if k != "event"},
+    }
+    row["broken"] = quality_broken(row)
+    return row
+
+
+def quality_broken(row: dict[str, Any]) -> bool:
+    return bool(row["missing"] or row["fps_min"] < FPS_FLOOR * row["sender_fps"]
+                or row["loss_max"] > LOSS_CEILING or not row["delay_p99"] <= DELAY_CEILING)
+
+
+# -- output ------------------------------------------------------------------------------
+
+HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'pkt/CPU-s':>9} {'video p50/p99':>13} "
+          f"{'audio p50/p99':>13} {'fps':>5} {'loss %':>6} {'PLI':>4}")
+
+
+def cells(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return " " * len(HEADER)
+    if "error" in row:
+        return f"{'failed: ' + row['error'][:len(HEADER) - 8]:<{len(HEADER)}}"
+    mark = "*" if row["broken"] else " "
+    video = f"{row['video_p50']:.1f}/{row['video_p99']:.1f}"
+    audio = f"{row['audio_p50']:.1f}/{row['audio_p99']:.1f}"
+    return (f"{row['cpu']:>6.1f} {row['rss']:>6.1f} {row['gen_cpu']:>6.1f} "
+            f"{row['pkt_per_cpu_s']:>9.0f} {video:>13} {audio:>13} "
+            f"{row['fps_min']:>5.1f} {row['loss_max']:>6.2f} {row['pli'] + row['fir']:>4d}{mark}")
+
+
+def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, key: str) -> str:
+    if not a or not b or "error" in a or "error" in b or not b[key]:
+        return "-"
+    return f"{a[key] / b[key]:.2f}"
+
+
+def table(rows: list[dict[str, Any]], servers: list[str]) -> str:
+    by = {(r["server"], r["n"]): r for r in rows}
+    ns = sorted({r["n"] for r in rows})
+    title = "    " + " | ".join(f"{s:<{len(HEADER)}}" for s in servers)
+    lines = [title, f"{'N':>3} " + " | ".join(HEADER for _ in servers)]
+    if len(servers) == 2:
+        lines[0] += " | ours/janus"
+        lines[1] += " |  CPU  pkt/CPU-s"
+    for n in ns:
+        line = f"{n:>3} " + " | ".join(cells(by.get((s, n))) for s in servers)
+        if len(servers) == 2:
+            a, b = by.get((servers[0], n)), by.get((servers[1], n))
+            line += f" | {ratio(a, b, 'cpu'):>5} {ratio(a, b, 'pkt_per_cpu_s'):>9}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict[str, Any]], servers: list[str], path: Path, title: str) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError:
+        return False
+    figure, (cpu_axis, delay_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for server, color in zip(servers, ("tab:blue", "tab:orange"), strict=False):
+        good = sorted((r for r in rows if r["server"] == server and "error" not in r),
+                      key=lambda r: r["n"])
+        if not good:
+            continue
+        ns = [r["n"] for r in good]
+        cpu_axis.plot(ns, [r["cpu"] for r in good], "o-", color=color, label=f"{server} server")
+        cpu_axis.plot(ns, [r["gen_cpu"] for r in good], "x:", color=color,
+                      label=f"generator ({server})")
+        delay_axis.plot(ns, [r["video_p50"] for r in good], "o-", color=color,
+                        label=f"{server} video p50")
+        delay_axis.plot(ns, [r["video_p99"] for r in good], "s--", color=color,
+                        label=f"{server} video p99")
+        delay_axis.plot(ns, [r["audio_p99"] for r in good], "^:", color=color,
+                        label=f"{server} audio p99")
+    delay_axis.set_yscale("log")
+    for axis, label in ((cpu_axis, "CPU, % of one core"), (delay_axis, "frame delay, ms")):
+        axis.set_xscale("log", base=2)
+        axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))
+        axis.set_xlabel("loopback sessions (N)")
+        axis.set_ylabel(label)
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True
+
+
+# -- the network namespace ---------------------------------------------------------------
+
+
+def netns_available() -> bool:
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+def run_in_netns(argv: list[str]) -> int:
+    """Runs this script again inside a fresh namespace with only ``lo``; deletes it after."""
+    name = f"{NETNS_PREFIX}-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True, timeout=10)
+    try:
+        for command in (["ip", "link", "set", "lo", "up"],
+                        ["ip", "link", "add", JANUS_IFACE, "type", "bridge"],
+                        ["sysctl", "-qw", f"net.ipv6.conf.{JANUS_IFACE}.disable_ipv6=1"],
+                        ["ip", "addr", "add", "127.0.0.1/32", "dev", JANUS_IFACE],
+                        ["ip", "link", "set", JANUS_IFACE, "up"]):
+            subprocess.run(["ip", "netns", "exec", name, *command], check=True,
+                           capture_output=True, timeout=10)
+        child = subprocess.Popen(["ip", "netns", "exec", name, sys.executable, __file__,
+                                  *argv, "--in-netns", name],
+                                 env={**os.environ, "KPY_BENCH_NETNS": name})
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            stop(child)
+            return 130
+    finally:
+        subprocess.run(["ip", "netns", "delete", name], capture_output=True, timeout=10,
+                       check=False)
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenario", choices=("loopback",), default="loopback")
+    parser.add_argument("--servers", default="kurento,janus")
+    parser.add_argument("--sessions", default="1,2,4,8,16,32,64,128")
+    parser.add_argument("--max", type=int, default=128, help="largest N tried")
+    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--settle", type=float, default=3.0)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--stack", choices=("gst", "aiortc"), default="gst",
+                        help="the generator's WebRTC stack: webrtcbin (default) or aiortc")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="go on up the ladder after quality broke (not after a failure)")
+    parser.add_argument("--logs", type=Path, help="keep the servers' and generator's logs here")
+    parser.add_argument("--no-netns", action="store_true",
+                        help="run in this namespace (our server only; see the warning)")
+    parser.add_argument("--in-netns", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not args.in_netns and not args.no_netns and netns_available():
+        return run_in_netns(sys.argv[1:])
+    if not args.in_netns:
+        print("warning: not in a network namespace: only the 127.0.0.1 binding keeps the "
+              "traffic local; run as root without --no-netns to keep everything on lo",
+              file=sys.stderr)
+    global LOGS
+    LOGS = args.logs.resolve() if args.logs else None
+    servers = args.servers.split(",")
+    ladder = [n for n in (int(x) for x in args.sessions.split(",")) if n <= args.max]
+    from loadgen.clip import FPS, HEIGHT, WIDTH, ensure_clip, load_clip
+
+    clip = load_clip(ensure_clip())
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    where = (f"network namespace {args.in_netns} (lo, and 127.0.0.1/32 on an empty bridge "
+             "for Janus)" if args.in_netns else "127.0.0.1, this namespace")
+    title = (f"loopback: VP8 {WIDTH}x{HEIGHT} {FPS} fps + Opus, {clip.bitrate / 1000:.0f} "
+             f"kbit/s per session; {os.cpu_count()} CPUs; {date}")
+    print(f"{title}\nwindow {args.window:.0f} s, {where}, generator on {args.stack}",
+          flush=True)
+    rows: list[dict[str, Any]] = []
+    for server in servers:
+        for n in ladder:
+            try:
+                row = run_row(server, n, args.window, args.settle, args.stack)
+            except Exception as error:  # a broken row must not hide the others
+                row = {"server": server, "n": n, "error": f"{type(error).__name__}: {error}",
+                       "broken": True}
+            rows.append(row)
+            print(f"{server:<8} {n:>3} {cells(row)}", flush=True)
+            if row["broken"] and ("error" in row or not args.keep_going):
+                break
+    print()
+    print(table(rows, servers))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.scenario}.json").write_text(json.dumps(
+        {"title": title, "date": date, "where": where, "window": args.window,
+         "stack": args.stack, "rows": rows},
+        indent=1))
+    png = args.out / f"{args.scenario}.png"
+    if plot(rows, servers, png, title):
+        print(f"\nplot: {png.relative_to(ROOT) if png.is_relative_to(ROOT) else png}")
+    else:
+        print("\n(no plot: matplotlib is not importable)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

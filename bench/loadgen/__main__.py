@@ -1,0 +1,181 @@
+"""The generator process: N sessions against one server, results as JSON lines.
+
+``python -m loadgen --target kurento|janus --url URL --sessions N [--window S]
+[--settle S]`` (with ``bench/`` and ``src/`` on ``PYTHONPATH``). It prints
+``{"event": "sampling"}`` when the measurement window opens, ``{"event": "window-end"}``
+when it closes (the parent reads the processes' CPU time at both) and ``{"event":
+"done", ...}`` with the figures; ``{"event": "error"}`` on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from .clip import FPS, load_clip
+from .peer import Arrival, RtpCounters, Session
+from .source import Source
+from .targets import JanusTarget, KurentoTarget, Target
+
+GRACE = 0.5  # seconds after the window for the last frames sent in it to come back
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's threads, summed by thread name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    result: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        result[name] = result.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return result
+
+
+def emit(event: str, **fields: Any) -> None:
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def total(counters: list[RtpCounters], name: str) -> int:
+    return sum(getattr(c, name) for c in counters)
+
+
+async def run(target: Target, sessions: int, window: float, settle: float,
+              stack: str = "gst") -> None:
+    clip = load_clip()
+    source = Source(clip)
+    loop = asyncio.get_running_loop()
+    peers: list[Any] = []
+    await target.open()
+    try:
+        source.start()
+        began = time.monotonic()
+        for index in range(sessions):
+            session: Any
+            if stack == "aiortc":
+                from .aiortc_peer import AiortcSession
+
+                session = AiortcSession(index, source.sent_times, loop)
+            else:
+                session = Session(index, source.sent_times, loop, clip.video_caps,
+                                  clip.audio_caps)
+            session.create()
+            peers.append(session)
+            source.sessions.append(session)
+            await target.negotiate(session)
+        deadline = time.monotonic() + 20 + sessions * 0.5
+        while time.monotonic() < deadline and any(p.first_video is None for p in peers):
+            await asyncio.sleep(0.05)
+        missing = sum(1 for p in peers if p.first_video is None)
+        setup = time.monotonic() - began
+        await asyncio.sleep(settle)
+        before = await asyncio.gather(*(p.stats() for p in peers))
+        threads_before = thread_cpu()
+        start = time.monotonic()
+        emit("sampling", missing=missing, setup_s=setup)
+        await asyncio.sleep(window)
+        end = time.monotonic()
+        emit("window-end")
+        threads_after = thread_cpu()
+        after = await asyncio.gather(*(p.stats() for p in peers))
+        await asyncio.sleep(max(0.0, end + GRACE - time.monotonic()))
+        busy = {name: 100 * (cpu - threads_before.get(name, 0.0)) / (end - start)
+                for name, cpu in threads_after.items()}
+        top = dict(sorted(((n, round(c, 1)) for n, c in busy.items() if c >= 0.5),
+                          key=lambda item: -item[1])[:8])
+        emit("done", **summarise(peers, source, start, end, before, after), threads=top)
+    finally:
+        await source.stop()
+        for peer in peers:
+            peer.close()
+        await target.close()
+
+
+def summarise(peers: list[Any], source: Source, start: float, end: float,
+              before: list[RtpCounters], after: list[RtpCounters]) -> dict[str, Any]:
+    seconds = end - start
+    sent_video = source.sent_between(start, end, "video")
+    sent_audio = source.sent_between(start, end, "audio")
+    delays: list[float] = []
+    by_kind: dict[str, list[float]] = {"video": [], "audio": []}
+    fps: list[float] = []
+    losses: list[float] = []
+    silent = {"video": 0, "audio": 0}
+    for peer in peers:
+        arrivals: list[Arrival] = list(peer.arrivals)
+        in_window = [a for a in arrivals if start <= a.sent < end]
+        for kind in silent:
+            if not any(a.kind == kind for a in in_window):
+                silent[kind] += 1
+        delays += [1000 * (a.received - a.sent) for a in in_window]
+        for a in in_window:
+            by_kind[a.kind].append(1000 * (a.received - a.sent))
+        fps.append(sum(1 for a in arrivals if a.kind == "video" and start <= a.received < end)
+                   / seconds)
+        expected = sent_video + sent_audio
+        losses.append(100 * max(0, expected - len(in_window)) / expected if expected else 0.0)
+
+    def delta(name: str) -> int:
+        return total(after, name) - total(before, name)
+
+    return {
+        "seconds": seconds,
+        "sender_fps": sent_video / seconds if seconds else float(FPS),
+        "fps_min": min(fps), "fps_mean": statistics.fmean(fps),
+        "loss_max": max(losses), "loss_mean": statistics.fmean(losses),
+        "delay_p50": percentile(delays, 0.5), "delay_p99": percentile(delays, 0.99),
+        "frames": len(delays),
+        "video_p50": percentile(by_kind["video"], 0.5),
+        "video_p99": percentile(by_kind["video"], 0.99),
+        "audio_p50": percentile(by_kind["audio"], 0.5),
+        "audio_p99": percentile(by_kind["audio"], 0.99),
+        "packets_received": delta("packets_received"), "packets_sent": delta("packets_sent"),
+        "rtp_lost": delta("packets_lost"), "pli": delta("pli"), "fir": delta("fir"),
+        "nack": delta("nack"), "unmatched": sum(p.unmatched for p in peers),
+        "without_video": silent["video"], "without_audio": silent["audio"],
+        "dropped_candidates": sum(p.dropped_candidates for p in peers),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="loadgen", description=__doc__.split("\n")[0])
+    parser.add_argument("--target", choices=("kurento", "janus"), required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--sessions", type=int, default=1)
+    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--settle", type=float, default=3.0)
+    parser.add_argument("--stack", choices=("gst", "aiortc"), default="gst",
+                        help="webrtcbin (default) or aiortc sessions")
+    args = parser.parse_args()
+    target: Target = (KurentoTarget(args.url) if args.target == "kurento"
+                      else JanusTarget(args.url))
+    try:
+        if args.stack == "aiortc":
+            from .aiortc_peer import loopback_only
+
+            with loopback_only():
+                asyncio.run(run(target, args.sessions, args.window, args.settle, "aiortc"))
+        else:
+            asyncio.run(run(target, args.sessions, args.window, args.settle))
+    except Exception as error:
+        emit("error", message=f"{type(error).__name__}: {error}")
+        raise SystemExit(1) from error
+
+
+if __name__ == "__main__":
+    main()

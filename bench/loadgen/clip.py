@@ -1,0 +1,113 @@
+"""The pre-encoded clip: VGA VP8 (~500 kbit/s) + Opus, made once with gst-launch-1.0.
+
+The clip goes to a cache folder (``~/.cache/kurento-bench`` unless ``KPY_BENCH_CACHE``
+says otherwise) and is loaded into memory as encoded frames: the generator replays
+them in a loop without encoding anything again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .gst import Gst, GstApp
+
+WIDTH, HEIGHT, FPS = 640, 480, 30
+SECONDS = 10
+VIDEO_BITRATE = 450_000
+AUDIO_BITRATE = 48_000
+CLIP_NAME = f"vp8-{WIDTH}x{HEIGHT}-{FPS}fps-{VIDEO_BITRATE // 1000}k-opus-{SECONDS}s.webm"
+
+
+@dataclass(frozen=True)
+class Frame:
+    kind: str  # "video" or "audio"
+    offset: float  # seconds from the start of the clip
+    data: bytes
+    keyframe: bool
+
+
+@dataclass(frozen=True)
+class Clip:
+    video: list[Frame]
+    audio: list[Frame]
+    video_caps: str
+    audio_caps: str
+    duration: float
+
+    @property
+    def bitrate(self) -> float:
+        """Encoded media bits per second, both kinds."""
+        total = sum(len(f.data) for f in self.video) + sum(len(f.data) for f in self.audio)
+        return 8 * total / self.duration
+
+
+def cache_dir() -> Path:
+    default = Path.home() / ".cache" / "kurento-bench"
+    return Path(os.environ.get("KPY_BENCH_CACHE", str(default)))
+
+
+def ensure_clip() -> Path:
+    """The clip's path; encoded with gst-launch-1.0 the first time."""
+    path = cache_dir() / CLIP_NAME
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    launcher = shutil.which("gst-launch-1.0") or "gst-launch-1.0"
+    # A moving zone plate (~450 kbit/s at this size): every encoded frame differs (the delay
+    # is matched by frame hash). Pink noise for the same reason on the audio side.
+    description = (
+        f"videotestsrc pattern=zone-plate kx2=20 ky2=20 kt=1 num-buffers={SECONDS * FPS} ! "
+        f"video/x-raw,width={WIDTH},height={HEIGHT},framerate={FPS}/1 ! "
+        f"vp8enc target-bitrate={VIDEO_BITRATE} end-usage=cbr keyframe-max-dist={FPS} "
+        "deadline=1 cpu-used=4 threads=2 ! queue ! webmmux name=mux ! "
+        f"filesink location={partial} "
+        f"audiotestsrc wave=pink-noise samplesperbuffer=960 num-buffers={SECONDS * 50} ! "
+        "audio/x-raw,rate=48000,channels=2 ! "
+        f"opusenc bitrate={AUDIO_BITRATE} frame-size=20 ! queue ! mux."
+    )
+    subprocess.run([launcher, "-q", *description.split()], check=True, timeout=300,
+                   stdout=subprocess.DEVNULL)
+    partial.rename(path)
+    return path
+
+
+def load_clip(path: Path | None = None) -> Clip:
+    """Every encoded frame of the clip, in memory."""
+    path = path or ensure_clip()
+    pipeline = Gst.parse_launch(
+        f'filesrc location="{path}" ! matroskademux name=demux '
+        "demux.video_0 ! queue ! appsink name=video sync=false "
+        "demux.audio_0 ! queue ! appsink name=audio sync=false")
+    frames: dict[str, list[Frame]] = {"video": [], "audio": []}
+    caps: dict[str, str] = {}
+    pipeline.set_state(Gst.State.PLAYING)
+    try:
+        for kind in ("video", "audio"):
+            sink: GstApp.AppSink = pipeline.get_by_name(kind)
+            while True:
+                sample = sink.emit("pull-sample")
+                if sample is None:
+                    break
+                buffer = sample.get_buffer()
+                caps.setdefault(kind, sample.get_caps().to_string())
+                frames[kind].append(Frame(
+                    kind, buffer.pts / Gst.SECOND, buffer.extract_dup(0, buffer.get_size()),
+                    not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT)))
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+    video, audio = frames["video"], frames["audio"]
+    if not video or not audio:
+        raise RuntimeError(f"{path}: no video or no audio frames")
+    duration = max(video[-1].offset + 1 / FPS, audio[-1].offset + 0.02)
+    return Clip(video, audio, caps["video"], _plain_opus_caps(caps["audio"]), duration)
+
+
+def _plain_opus_caps(caps: str) -> str:
+    """Opus caps without the Matroska stream headers (rtpopuspay needs none)."""
+    return "audio/x-opus,channel-mapping-family=0,channels=2,rate=48000" if "opus" in caps \
+        else caps

@@ -1,0 +1,264 @@
+"""One generator session: a webrtcbin that sends the clip's encoded frames and hashes
+what comes back, without encoding or decoding anything.
+
+Send side: ``appsrc ! rtpvp8pay`` and ``appsrc ! rtpopuspay`` into webrtcbin; the
+:class:`~loadgen.source.Source` pushes the same encoded frame into every session's
+appsrc at its time (``do-timestamp``: the clip loops live). Receive side: each incoming
+stream is depayloaded (``rtpvp8depay`` / ``rtpopusdepay``, no decoder) into a fakesink;
+a probe hashes every frame and looks its send time up in the source's table. The key is
+the frame payload, not the RTP packet, so it works through a server that depayloads and
+repayloads (ours) as well as through one that reflects packets (Janus echotest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kurento.engine.gst.webrtc_fixes import hold_ice_agent, pin_ice_addresses
+
+from .gst import Gst, GstWebRTC
+
+VIDEO_PT, AUDIO_PT = 96, 111
+VIDEO_RTP = ("application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"
+             f"payload={VIDEO_PT},rtcp-fb-nack=(boolean)true,rtcp-fb-nack-pli=(boolean)true,"
+             "rtcp-fb-ccm-fir=(boolean)true")
+AUDIO_RTP = ("application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,"
+             f"payload={AUDIO_PT},encoding-params=(string)2")
+PROMISE_TIMEOUT = 10.0
+APPSRC = "is-live=true do-timestamp=true format=time"
+LATENCY_MS = 50  # webrtcbin's receive jitterbuffer (in-order packets leave it at once)
+
+
+@dataclass
+class Arrival:
+    kind: str
+    sent: float
+    received: float
+
+
+@dataclass
+class RtpCounters:
+    packets_received: int = 0
+    packets_sent: int = 0
+    packets_lost: int = 0  # as our inbound-rtp stats see it (server → generator leg)
+    pli: int = 0  # keyframe requests the server sent us
+    fir: int = 0
+    nack: int = 0
+
+
+@dataclass
+class Session:
+    """One peer connection; build with :meth:`create` (a pipeline of its own)."""
+
+    index: int
+    sent_times: dict[int, float]
+    loop: asyncio.AbstractEventLoop
+    video_caps: str
+    audio_caps: str
+    pipeline: Any = None
+    webrtc: Any = None
+    video_src: Any = None
+    audio_src: Any = None
+    arrivals: list[Arrival] = field(default_factory=list)
+    unmatched: int = 0
+    video_started: bool = False  # pushes video only from a keyframe on
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+    candidates: asyncio.Queue[tuple[int, str]] = field(default_factory=asyncio.Queue)
+    first_video: float | None = None
+    dropped_candidates: int = 0
+    _agent: Any = None
+
+    def create(self) -> None:
+        # Fixed SSRCs, in the payloaders and in the offer (a=ssrc): without them the offer
+        # sometimes names none (the payloader's caps come later), and Janus then drops
+        # that stream as "Unknown SSRC".
+        ssrcs = (random.randint(1, 2**31), random.randint(1, 2**31))
+        pipeline = Gst.parse_launch(
+            f"webrtcbin name=webrtc bundle-policy=max-compat latency={LATENCY_MS} "
+            f'appsrc name=video {APPSRC} caps="{self.video_caps}" '
+            f"! rtpvp8pay pt={VIDEO_PT} ssrc={ssrcs[0]} mtu=1200 picture-id-mode=15-bit "
+            "! webrtc.sink_0 "
+            f'appsrc name=audio {APPSRC} caps="{self.audio_caps}" '
+            f"! rtpopuspay pt={AUDIO_PT} ssrc={ssrcs[1]} ! webrtc.sink_1")
+        self.pipeline = pipeline
+        self.webrtc = pipeline.get_by_name("webrtc")
+        self.video_src = pipeline.get_by_name("video")
+        self.audio_src = pipeline.get_by_name("audio")
+        self._agent = hold_ice_agent(self.webrtc)
+        pin_ice_addresses(self._agent, ("127.0.0.1",), ice_tcp=False)
+        # libnice looks for a UPnP gateway by default (SSDP multicast to
+        # 239.255.255.250): nothing may leave loopback.
+        self._agent.get_property("agent").set_property("upnp", False)
+        for index, caps in ((0, VIDEO_RTP), (1, AUDIO_RTP)):
+            transceiver = self.webrtc.emit("get-transceiver", index)
+            transceiver.set_property("direction",
+                                     GstWebRTC.WebRTCRTPTransceiverDirection.SENDRECV)
+            transceiver.set_property("codec-preferences", Gst.Caps.from_string(
+                f"{caps},ssrc=(uint){ssrcs[index]}"))
+        self.webrtc.connect("on-ice-candidate", self._on_ice_candidate)
+        self.webrtc.connect("pad-added", self._on_pad_added)
+        self.webrtc.connect("notify::ice-connection-state", self._on_ice_state)
+        pipeline.set_state(Gst.State.PLAYING)
+
+    # -- signalling (the offer is ours) -------------------------------------------------
+
+    def _promise(self, signal: str, *args: Any) -> Any:
+        promise = Gst.Promise.new()
+        self.webrtc.emit(signal, *args, promise)
+        result = promise.wait()
+        if result != Gst.PromiseResult.REPLIED:
+            raise RuntimeError(f"session {self.index}: {signal} gave {result}")
+        return promise.get_reply()
+
+    def _offer_sync(self) -> str:
+        reply = self._promise("create-offer", None)
+        offer = reply.get_value("offer")
+        self._promise("set-local-description", offer)
+        return str(offer.sdp.as_text())
+
+    async def offer(self) -> str:
+        return await asyncio.wait_for(asyncio.to_thread(self._offer_sync), PROMISE_TIMEOUT)
+
+    def _answer_sync(self, sdp: str) -> None:
+        from .gst import GstSdp
+
+        lines = sdp.splitlines()
+        kept = [line for line in lines
+                if not line.startswith("a=candidate:") or loopback_candidate(line)]
+        self.dropped_candidates += len(lines) - len(kept)
+        sdp = "\r\n".join(kept) + "\r\n"
+        result, message = GstSdp.SDPMessage.new_from_text(sdp)
+        if result != GstSdp.SDPResult.OK:
+            raise RuntimeError(f"session {self.index}: unparsable answer")
+        answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, message)
+        self._promise("set-remote-description", answer)
+
+    async def accept(self, sdp: str) -> None:
+        await asyncio.wait_for(asyncio.to_thread(self._answer_sync, sdp), PROMISE_TIMEOUT)
+
+    def add_candidate(self, mline: int, candidate: str) -> None:
+        """A remote candidate; only 127.0.0.1 ones are used (nothing leaves loopback)."""
+        if not loopback_candidate(candidate):
+            self.dropped_candidates += 1
+            return
+        if not candidate.startswith("candidate:"):
+            candidate = "candidate:" + candidate.removeprefix("a=")
+        self.webrtc.emit("add-ice-candidate", mline, candidate)
+
+    def _on_ice_candidate(self, _webrtc: Any, mline: int, candidate: str) -> None:
+        self.loop.call_soon_threadsafe(self.candidates.put_nowait, (mline, candidate))
+
+    def _on_ice_state(self, webrtc: Any, _spec: Any) -> None:
+        state = webrtc.get_property("ice-connection-state")
+        if state in (GstWebRTC.WebRTCICEConnectionState.CONNECTED,
+                     GstWebRTC.WebRTCICEConnectionState.COMPLETED):
+            self.loop.call_soon_threadsafe(self.connected.set)
+            self.loop.call_soon_threadsafe(self.configure_latency)
+
+    def configure_latency(self) -> None:
+        """Hands the pipeline's latency to its elements again: webrtcbin makes its send
+        path (rtpsession, nicesink) only after PLAYING, and an rtpsession that never got a
+        latency cannot place its packets in time ("Can't determine running time"), so its
+        RTCP sender reports map RTP to NTP time wrongly."""
+        self.pipeline.recalculate_latency()
+
+    # -- receive side (streaming threads) --------------------------------------------------
+
+    def _on_pad_added(self, _webrtc: Any, pad: Any) -> None:
+        if pad.get_direction() != Gst.PadDirection.SRC:
+            return
+        caps = pad.get_current_caps() or pad.query_caps(None)
+        media = caps.get_structure(0).get_string("media") if caps else None
+        kind = "video" if media == "video" else "audio"
+        depay = Gst.ElementFactory.make("rtpvp8depay" if kind == "video" else "rtpopusdepay")
+        sink = Gst.ElementFactory.make("fakesink")
+        sink.set_property("sync", False)
+        sink.set_property("async", False)
+        self.pipeline.add(depay)
+        self.pipeline.add(sink)
+        depay.link(sink)
+        depay.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._probe(kind))
+        sink.sync_state_with_parent()
+        depay.sync_state_with_parent()
+        pad.link(depay.get_static_pad("sink"))
+
+    def _probe(self, kind: str) -> Callable[[Any, Any], Any]:
+        sent_times, arrivals = self.sent_times, self.arrivals
+
+        def probe(_pad: Any, info: Any) -> Any:
+            now = time.monotonic()
+            buffer = info.get_buffer()
+            sent = sent_times.get(hash(buffer.extract_dup(0, buffer.get_size())))
+            if sent is None:
+                self.unmatched += 1
+            else:
+                arrivals.append(Arrival(kind, sent, now))
+                if kind == "video" and self.first_video is None:
+                    self.first_video = now
+            return Gst.PadProbeReturn.OK
+
+        return probe
+
+    # -- sending (the source calls these on the event loop) --------------------------------
+
+    def push(self, kind: str, data: Any, keyframe: bool) -> None:
+        if kind == "video":
+            if not self.video_started:
+                if not keyframe:
+                    return
+                self.video_started = True
+            self.video_src.push_buffer(Gst.Buffer.new_wrapped_bytes(data))
+        else:
+            self.audio_src.push_buffer(Gst.Buffer.new_wrapped_bytes(data))
+
+    # -- statistics ------------------------------------------------------------------------
+
+    def _stats_sync(self) -> RtpCounters:
+        reply = self._promise("get-stats", None)
+        counters = RtpCounters()
+        gtype = GstWebRTC.WebRTCStatsType.__gtype__
+        inbound = int(GstWebRTC.WebRTCStatsType.INBOUND_RTP)
+        outbound = int(GstWebRTC.WebRTCStatsType.OUTBOUND_RTP)
+        for index in range(reply.n_fields()):
+            value = reply.get_value(reply.nth_field_name(index))
+            if not hasattr(value, "get_enum"):
+                continue
+            found, kind = value.get_enum("type", gtype)
+            if not found:
+                continue
+            if kind == inbound:
+                counters.packets_received += _int(value, "packets-received")
+                counters.packets_lost += max(0, _int(value, "packets-lost"))
+            elif kind == outbound:
+                counters.packets_sent += _int(value, "packets-sent")
+                counters.pli += _int(value, "pli-count")
+                counters.fir += _int(value, "fir-count")
+                counters.nack += _int(value, "nack-count")
+        return counters
+
+    async def stats(self) -> RtpCounters:
+        return await asyncio.wait_for(asyncio.to_thread(self._stats_sync), PROMISE_TIMEOUT)
+
+    def close(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.set_state(Gst.State.NULL)
+
+
+def loopback_candidate(candidate: str) -> bool:
+    """``candidate:FOUNDATION COMPONENT PROTO PRIORITY ADDRESS PORT typ ...`` on 127.0.0.1."""
+    fields = candidate.split()
+    return len(fields) > 5 and fields[4] == "127.0.0.1"
+
+
+def _int(structure: Any, name: str) -> int:
+    if not structure.has_field(name):
+        return 0
+    try:
+        return int(structure.get_value(name))
+    except (TypeError, ValueError):
+        return 0

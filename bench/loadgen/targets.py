@@ -1,0 +1,187 @@
+"""Signalling for one session on each server under test (the generator always offers).
+
+* :class:`KurentoTarget`: Kurento Protocol via ``kurento.client``: a MediaPipeline and a
+  WebRtcEndpoint connected to itself per session (hello-world loopback), processOffer,
+  trickle ICE both ways, gatherCandidates;
+* :class:`JanusTarget`: Janus's JSON API over its WebSocket transport: one Janus
+  session, one ``janus.plugin.echotest`` handle per generator session, the offer in a
+  ``message`` {audio, video}, our candidates by ``trickle`` (Janus puts its own in the
+  answer: half-trickle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from typing import Any, Protocol
+
+import aiohttp
+
+from .peer import Session  # or an AiortcSession: the same interface
+
+
+class Target(Protocol):
+    name: str
+
+    async def open(self) -> None: ...
+
+    async def negotiate(self, session: Session) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def offer_mids(sdp: str) -> list[str]:
+    return [line[6:].strip() for line in sdp.splitlines() if line.startswith("a=mid:")]
+
+
+class KurentoTarget:
+    name = "kurento"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._client: Any = None
+        self._stack = contextlib.AsyncExitStack()
+        self._pipelines: list[Any] = []
+
+    async def open(self) -> None:
+        from kurento.client import KurentoClient
+
+        self._client = await self._stack.enter_async_context(KurentoClient.connect(self.url))
+
+    async def negotiate(self, session: Session) -> None:
+        from kurento.client import (
+            IceCandidate,
+            IceCandidateFound,
+            MediaPipeline,
+            WebRtcEndpoint,
+        )
+
+        pipeline = await MediaPipeline.create(self._client)
+        self._pipelines.append(pipeline)
+        endpoint = await WebRtcEndpoint.create(pipeline)
+        await endpoint.connect(endpoint)
+
+        async def found(event: IceCandidateFound) -> None:
+            candidate = event.candidate
+            session.add_candidate(candidate.sdp_m_line_index, candidate.candidate)
+
+        await endpoint.on(IceCandidateFound, found)
+        offer = await session.offer()
+        mids = offer_mids(offer)
+        answer = await endpoint.process_offer(offer)
+        await session.accept(answer)
+
+        async def trickle() -> None:
+            while True:
+                mline, candidate = await session.candidates.get()
+                mid = mids[mline] if mline < len(mids) else ""
+                await endpoint.add_ice_candidate(
+                    IceCandidate(candidate=candidate, sdp_mid=mid, sdp_m_line_index=mline))
+
+        asyncio.get_running_loop().create_task(trickle())
+        await endpoint.gather_candidates()
+
+    async def close(self) -> None:
+        for pipeline in self._pipelines:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pipeline.release(), 5)
+        await self._stack.aclose()
+
+
+class JanusTarget:
+    name = "janus"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._http: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._ids = itertools.count(1)
+        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._events: dict[int, asyncio.Queue[dict[str, Any]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._session_id = 0
+
+    async def open(self) -> None:
+        self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(self.url, protocols=("janus-protocol",),
+                                               max_msg_size=0)
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+        created = await self._request({"janus": "create"})
+        self._session_id = int(created["data"]["id"])
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        async for message in self._ws:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            reply: dict[str, Any] = json.loads(message.data)
+            kind = reply.get("janus")
+            transaction = reply.get("transaction")
+            if kind == "ack":
+                continue  # the event with the answer follows
+            if kind == "event" and "sender" in reply:
+                queue = self._events.get(int(reply["sender"]))
+                if queue is not None:
+                    queue.put_nowait(reply)
+                    continue
+            future = self._waiting.pop(transaction, None) if transaction else None
+            if future is not None and not future.done():
+                future.set_result(reply)
+
+    async def _request(self, body: dict[str, Any], *, wait: bool = True) -> dict[str, Any]:
+        assert self._ws is not None
+        transaction = f"t{next(self._ids)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        if wait:
+            self._waiting[transaction] = future
+        if self._session_id and "session_id" not in body:
+            body = {**body, "session_id": self._session_id}
+        await self._ws.send_str(json.dumps({**body, "transaction": transaction}))
+        if not wait:
+            return {}
+        reply = await asyncio.wait_for(future, 10)
+        if reply.get("janus") == "error":
+            raise RuntimeError(f"janus: {reply.get('error')}")
+        return reply
+
+    async def negotiate(self, session: Session) -> None:
+        attached = await self._request({"janus": "attach", "plugin": "janus.plugin.echotest"})
+        handle = int(attached["data"]["id"])
+        events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._events[handle] = events
+        offer = await session.offer()
+        mids = offer_mids(offer)
+        await self._request({"janus": "message", "handle_id": handle,
+                             "body": {"audio": True, "video": True},
+                             "jsep": {"type": "offer", "sdp": offer}}, wait=False)
+        while True:
+            event = await asyncio.wait_for(events.get(), 10)
+            jsep = event.get("jsep")
+            if jsep and jsep.get("type") == "answer":
+                break
+        await session.accept(jsep["sdp"])
+
+        async def trickle() -> None:
+            while True:
+                mline, candidate = await session.candidates.get()
+                mid = mids[mline] if mline < len(mids) else ""
+                payload: dict[str, Any] = (
+                    {"candidate": candidate, "sdpMid": mid, "sdpMLineIndex": mline}
+                    if candidate else {"completed": True})
+                await self._request({"janus": "trickle", "handle_id": handle,
+                                     "candidate": payload}, wait=False)
+
+        asyncio.get_running_loop().create_task(trickle())
+
+    async def close(self) -> None:
+        if self._session_id:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._request({"janus": "destroy"}), 5)
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._http is not None:
+            await self._http.close()
