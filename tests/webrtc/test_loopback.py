@@ -25,7 +25,7 @@ from kurento.client import (
     WebRtcEndpoint,
 )
 
-from .peer import Peer, negotiate_as_answerer
+from .peer import Peer, negotiate_as_answerer, trickle_from, trickle_to
 
 pytestmark = pytest.mark.gst
 
@@ -114,3 +114,28 @@ async def test_media_state_follows_rtcp(pipeline: MediaPipeline) -> None:
     assert changes == ["CONNECTED", "DISCONNECTED"]
     assert 4 <= time.monotonic() - began <= 8
     assert wire(await endpoint.get_media_state()) == "DISCONNECTED"
+
+
+async def test_bundle_only_sections_are_answered_and_carry_media(
+    pipeline: MediaPipeline, peers: list[Peer]
+) -> None:
+    """RFC 8843: a max-bundle offer (Firefox's, webrtcbin's) puts port 0 and
+    ``a=bundle-only`` on every section but the first; they are live, not rejected."""
+    endpoint = await WebRtcEndpoint.create(pipeline)
+    await endpoint.connect(endpoint)
+    peer = Peer()
+    peers.append(peer)
+    await trickle_to(endpoint, peer)
+    offer, candidates = await peer.offer()
+    sections = offer.split("\r\nm=")
+    assert len(sections) == 3, offer  # session, then audio and video
+    kind, _port, rest = sections[2].split(" ", 2)
+    sections[2] = f"{kind} 0 {rest}".replace("\r\na=mid:", "\r\na=bundle-only\r\na=mid:", 1)
+    answer = await endpoint.process_offer("\r\nm=".join(sections))
+    answered = answer.split("\r\nm=")[2]
+    assert "a=sendrecv" in answered and not answered.startswith(f"{kind} 0 "), answered
+    await peer.accept(answer)
+    await trickle_from(endpoint, [c for c in candidates if c[2] == 0])
+
+    assert await peer.wait_frames("video", 20, timeout=8) >= 20
+    assert await peer.wait_frames("audio", 20, timeout=4) >= 20

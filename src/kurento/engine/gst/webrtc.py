@@ -193,7 +193,7 @@ class WebRtcElement(GstElement):
         self._remb.remote_description(offer)
         for section in summary.sections:
             codec = section.chosen()
-            if section.kind is None or codec is None or section.port == 0:
+            if section.kind is None or codec is None or not section.active:
                 continue  # webrtcbin answers it as rejected
             direction = self._direction(section.direction)
             stream = _Stream(section.index, section.kind, section.mid, codec,

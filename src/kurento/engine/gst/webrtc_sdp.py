@@ -57,6 +57,13 @@ class MediaSection:
     direction: str = "sendrecv"
     codecs: list[Codec] = field(default_factory=list)
     ssrcs: list[int] = field(default_factory=list)
+    bundle_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Not rejected. Port 0 with ``a=bundle-only`` (RFC 8843, what max-bundle offers
+        such as Firefox's and webrtcbin's carry) is a live section on the bundle's port."""
+        return self.port != 0 or self.bundle_only
 
     @property
     def kind(self) -> MediaKind | None:
@@ -121,8 +128,8 @@ def check_usable(summary: SessionSummary, what: str = "SDP", data: bool = False)
     """
     if not summary.ice_ufrag or not summary.fingerprint:
         raise SdpMismatchError(f"{what} is not WebRTC: no ICE credentials or DTLS fingerprint")
-    media = [s for s in summary.sections if s.kind is not None and s.port != 0]
-    if data and not media and any(s.media == "application" and s.port != 0
+    media = [s for s in summary.sections if s.kind is not None and s.active]
+    if data and not media and any(s.media == "application" and s.active
                                   for s in summary.sections):
         return
     if not media:
@@ -180,6 +187,8 @@ def _media_attribute(section: MediaSection, line: str, what: str) -> None:
         section.mid = line[6:]
     elif line[2:] in _DIRECTIONS:
         section.direction = line[2:]
+    elif line == "a=bundle-only":
+        section.bundle_only = True
     elif line.startswith("a=rtpmap:"):
         match = _RTPMAP.match(line)
         if match is None or int(match[1]) > 127 or not 0 < int(match[3]) <= 1_000_000:
