@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.media_check import probe
+from tests.media_files import CLIP_SECONDS, media_clips
+
 if TYPE_CHECKING:
     from tests.conftest import ServerProcess
 
@@ -46,12 +49,12 @@ pytestmark = [
 ]
 
 
-def run_script(name: str, server: ServerProcess) -> dict[str, Any]:
-    """Runs ``node <name>.js URL`` and returns its ``results`` object."""
+def run_script(name: str, server: ServerProcess, *args: str) -> dict[str, Any]:
+    """Runs ``node <name>.js URL ARGS...`` and returns its ``results`` object."""
     assert NODE is not None
     try:
         proc = subprocess.run(
-            [NODE, f"{name}.js", server.url],
+            [NODE, f"{name}.js", server.url, *args],
             cwd=JS_DIR,
             capture_output=True,
             text=True,
@@ -147,3 +150,17 @@ def test_error_codes_reach_the_client(kurento_server: ServerProcess) -> None:
         assert results[key]["code"] == 40101
         assert results[key]["type"] == "MEDIA_OBJECT_NOT_FOUND"
         assert results[key]["class"] == "ReferenceError"
+
+
+def test_player_to_recorder_with_its_events(kurento_server: ServerProcess, tmp_path: Path) -> None:
+    recording = tmp_path / "from-js.webm"
+    results = run_script("media", kurento_server, media_clips().webm.as_uri(),
+                         recording.as_uri())
+
+    assert results["videoInfo"]["isSeekable"] is True
+    assert abs(results["videoInfo"]["duration"] - CLIP_SECONDS * 1000) <= 0.05 * CLIP_SECONDS * 1000
+    assert results["playerStates"] == ["START", "STOP"]
+    assert results["recorderState"] == "STOP"
+    info = probe(recording)
+    assert info.codecs() == {"video": "vp8", "audio": "opus"}
+    assert info.duration is not None and info.duration >= 0.8 * CLIP_SECONDS
