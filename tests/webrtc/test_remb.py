@@ -20,7 +20,9 @@ from kurento.engine.contract import BandwidthConfig
 from kurento.engine.gst.webrtc_remb import (
     REMB_MIN,
     RembEstimator,
+    RembSender,
     decorate,
+    fraction_lost,
     offers_remb,
     parse_remb,
     remb_packet,
@@ -65,12 +67,39 @@ def test_heavy_loss_halves_and_then_grows_linearly_above_the_threshold() -> None
     assert after_loss == 324_480 // 2
     assert estimator.threshold == int(324_480 * 0.8)
     assert estimator.lineal_factor == int((324_480 - estimator.threshold) / 30)
+    # What arrives in the next DECREASE_HOLD (2 s: 4 intervals of 0.5 s) was sent
+    # before the sender heard of it: the estimate holds, whatever the losses.
+    held = run(estimator, [(HEAVY_LOSS, 200, 300_000)] + [(NO_LOSS, 100, 400_000)] * 2)
+    assert held == [324_480 // 2] * 3
     # Clean again: exponential up to the threshold, then linear steps.
     values = [v for v in run(estimator, [(NO_LOSS, 100, 400_000)] * 30) if v is not None]
     assert all(b > a for a, b in itertools.pairwise(values))
     above = [v for v in values if v > estimator.threshold]
     steps = {b - a for a, b in itertools.pairwise(above[1:])}
     assert steps == {estimator.lineal_factor}
+
+
+def test_queuing_without_loss_lowers_once_then_stops_growth() -> None:
+    estimator = RembEstimator()
+    run(estimator, [(NO_LOSS, 100, 400_000)] * 2)
+    # A starting stream jitters whatever the path: no cut in the first 5 s.
+    assert estimator.update(NO_LOSS, 100, 400_000, jitter=0.015) == 449_945
+    run(estimator, [(NO_LOSS, 100, 400_000)] * 8)
+    grown = estimator.remb
+    # 15 ms of jitter: a queue on the path → 0.85 of the bitrate received, then hold.
+    assert estimator.update(NO_LOSS, 100, 400_000, jitter=0.015) == 340_000
+    assert [estimator.update(NO_LOSS, 100, 400_000, jitter=0.015) for _ in range(3)] \
+        == [340_000] * 3
+    # Still queuing (or a loaded sender): no growth, and no second cut ...
+    assert [estimator.update(NO_LOSS, 100, 300_000, jitter=0.012) for _ in range(4)] \
+        == [340_000] * 4
+    # ... until the jitter fell back once: growth (exponential up to the threshold,
+    # as after losses), and the next queue cuts again.
+    assert estimator.threshold == int(grown * 0.8)
+    assert estimator.lineal_factor == (grown - estimator.threshold) // 30
+    assert estimator.update(NO_LOSS, 100, 300_000, jitter=0.002) == 353_600
+    assert estimator.update(NO_LOSS, 100, 300_000, jitter=0.020) == 255_000
+    assert grown > 400_000
 
 
 def test_small_losses_hold_the_estimate() -> None:
@@ -106,6 +135,61 @@ def test_custom_remb_params() -> None:
     assert run(estimator, [(HEAVY_LOSS, 100, 500_000)]) == [500_000]  # under 100/256: hold
     assert run(estimator, [(200, 1000, 500_000)]) == [125_000]
     assert run(RembEstimator(), [(NO_LOSS, 0, 0)]) == [None]  # nothing received
+
+
+def test_fraction_lost() -> None:
+    assert fraction_lost(100, 100) == 0
+    assert fraction_lost(100, 75) == 64  # a quarter, in 1/256
+    assert fraction_lost(74, 43) == 107
+    assert fraction_lost(10, 0) == 255  # never 256
+    assert fraction_lost(0, 0) == 0
+    assert fraction_lost(50, 60) == 0  # duplicates: more than expected
+
+
+class FakeStats:
+    def __init__(self, **values: Any) -> None:
+        self.values = {"is-sender": True, **values}
+
+    def get_value(self, name: str) -> Any:
+        return self.values.get(name)
+
+
+class FakeObject:
+    def __init__(self, **properties: Any) -> None:
+        self.properties = properties
+
+    def get_property(self, name: str) -> Any:
+        return self.properties[name]
+
+
+def test_sender_counts_losses_itself() -> None:
+    """rtpsession's "sent-rb-fractionlost" reads 0 under heavy loss when the bundled
+    session has several internal sources (seen with Chromium behind a tbf shaper):
+    the sender works the fraction out from the packets received and lost."""
+    sender = RembSender(lambda: [0xABC])
+
+    def interval(now: float, received: int, lost: int, octets: int) -> int | None:
+        stats = FakeStats(**{"packets-received": received, "packets-lost": lost,
+                             "octets-received": octets, "sent-rb-fractionlost": 0})
+        session = FakeObject(sources=[FakeObject(ssrc=0xABC, stats=stats),
+                                      FakeObject(ssrc=0xDEF, stats=FakeStats())],
+                             **{"internal-ssrc": 1})
+        packet = sender._next_packet(session, now)
+        if packet is None:
+            return None
+        parsed = parse_remb(packet)
+        assert parsed is not None and parsed[1] == [0xABC]
+        return parsed[0]
+
+    assert interval(0.0, 0, 0, 0) is None  # nothing received yet
+    assert interval(1.0, 100, 0, 50_000) == 416_000  # 400 kbps, no loss: x 1.04
+    assert RembSender(lambda: [0xABC])._update(  # the first look: rembOnConnect
+        0xABC, FakeStats(**{"packets-received": 10, "packets-lost": 0,
+                            "octets-received": 9_000}), 5.0) == 300_000
+    assert interval(2.0, 200, 0, 100_000) == 432_640
+    # 43 received, 31 lost: 107/256 → x decrementFactor (0.5) of the estimate.
+    assert interval(3.0, 243, 31, 121_500) == 432_640 // 2
+    assert sender.sent[0xABC] == 432_640 // 2
 
 
 def test_packet_round_trip() -> None:

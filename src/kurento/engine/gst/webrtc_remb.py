@@ -7,10 +7,13 @@ figures and sends it to the sender as RTCP PSFB REMB (FMT 15, ``"REMB"``).
 This module does the same:
 
 * :class:`RembEstimator`: the algorithm, pure Python (unit-tested with loss
-  sequences). Per RTCP interval it takes the fraction lost (1/256, as our RR
-  reports it), the packets and the bitrate received in the interval:
+  sequences). Per RTCP interval it takes the fraction lost (1/256, counted by
+  :class:`RembSender` from rtpsession's packets received and lost: rtpsession's
+  own ``sent-rb-fractionlost`` reads 0 under heavy loss, see ``_update``), the
+  packets and the bitrate received in the interval, and the interarrival jitter:
 
-  - the fraction lost is smoothed over ``packetsRecvIntervalTop`` packets;
+  - the fraction lost is smoothed over ``packetsRecvIntervalTop`` packets (an
+    integer, as in KMS, so that it comes back to 0);
   - no loss: grow, exponentially (``* (1 + exponentialFactor)``) below the
     threshold, linearly above it (``+ linealFactor``, recomputed at each loss
     as ``(estimate - threshold) / linealFactorGrade``, at least
@@ -22,7 +25,20 @@ This module does the same:
     ``minVideoRecvBandwidth``, and never under 30 kbps.
 
   Unlike KMS, which starts from the first measured bitrate, the estimate starts
-  at ``rembOnConnect`` (300 kbps by default).
+  at ``rembOnConnect`` (300 kbps by default). Two more departures from KMS, both
+  measured with Chromium behind a ``tbf`` shaper (tests/browser/test_congestion.py):
+
+  - after a decrease the estimate holds for ``DECREASE_HOLD`` (2 s): what arrives
+    meanwhile was sent before the sender heard of it (Chromium takes 1.5 to 2 s
+    to slow down), and KMS halved three or four times in a row for one episode;
+  - jitter of ``JITTER_OVERUSE`` (10 ms) or more means a queue on the path:
+    no growth, and once per episode (the jitter must fall back before the next
+    cut: a loaded sender jitters too, and repeated cuts spiralled down to 30
+    kbps) the estimate goes to 0.85 of the bitrate received (at least half of
+    itself), and the threshold to ``thresholdFactor`` of the estimate, as after
+    losses. A bottleneck shared by both directions (the loopback echo) drops the
+    bursty return stream's packets rather than the paced incoming ones, so losses
+    alone came too late.
 * :func:`remb_packet`: the RTCP packet bytes.
 * :func:`decorate`: ``a=rtcp-fb:PT goog-remb`` (video; in an answer only when the
   offer had it) and ``b=AS`` (``maxVideoRecvBandwidth`` / ``maxAudioRecvBandwidth``)
@@ -60,7 +76,12 @@ REMB_MIN = 30_000  # bps: KMS never asks for less
 REMB_MAX = 2_000_000  # bps: the threshold before the first loss
 LINEAL_FACTOR_MIN = 50  # bps: KMS's default when RembParams gives none
 MAX_FACTOR_INPUT_BR = 2  # growth never above twice the best bitrate received
-RTCP_INTERVAL_NS = 500 * Gst.MSECOND  # KMS's RTCP_MIN_INTERVAL
+RTCP_INTERVAL_S = 0.5  # KMS's RTCP_MIN_INTERVAL
+RTCP_INTERVAL_NS = int(RTCP_INTERVAL_S * Gst.SECOND)
+DECREASE_HOLD = 2.0  # s after a decrease when the estimate holds (not in KMS)
+JITTER_OVERUSE = 0.010  # s of RFC 3550 jitter: a queue on the path (not in KMS)
+JITTER_WARM_UP = 5.0  # s: a starting stream jitters whatever the path
+OVERUSE_FACTOR = 0.85  # of the bitrate received, on a queue (GCC's beta)
 REMB_MIN_GAP = 0.2  # s, KMS's REMB_MAX_INTERVAL
 
 PT_PSFB = 206
@@ -75,9 +96,12 @@ class RembEstimator:
         self.remb = max(1, self.config.remb_on_connect)
         self.threshold = REMB_MAX
         self.lineal_factor = self._lineal_min()
-        self.fraction_lost_record = 0.0  # smoothed, in 1/256
+        self.fraction_lost_record = 0  # smoothed, in 1/256 (an integer, as in KMS)
         self.max_br = 0
         self.avg_br = 0
+        self.since_decrease = DECREASE_HOLD  # s
+        self.age = 0.0  # s of updates
+        self.queue_armed = True  # the jitter was low since the last cut on jitter
 
     def _lineal_min(self) -> int:
         return self.config.lineal_factor_min if self.config.lineal_factor_min > 0 \
@@ -88,20 +112,52 @@ class RembEstimator:
         self.config = config
         self._clamp()
 
-    def update(self, fraction_lost: int, packets: int, bitrate: int) -> int | None:
-        """One RTCP interval: ``fraction_lost`` (0 to 255), packets and bps received in it.
+    def update(self, fraction_lost: int, packets: int, bitrate: int,
+               elapsed: float = RTCP_INTERVAL_S, jitter: float = 0.0) -> int | None:
+        """One RTCP interval of ``elapsed`` seconds: ``fraction_lost`` (0 to 255), packets
+        and bps received in it, and the interarrival ``jitter`` (s) at its end.
 
         Returns the bitrate to send (bps), or None when nothing was received.
         """
         if packets <= 0:
             return None
         config = self.config
+        self.since_decrease += elapsed
+        self.age += elapsed
+        if jitter < JITTER_OVERUSE:
+            self.queue_armed = True
+        if self.since_decrease < DECREASE_HOLD:
+            # What arrives now was sent before the sender heard the decrease: its
+            # losses and its bitrate say nothing about the new estimate. Hold.
+            self._clamp()
+            return self.value()
         top = max(config.packets_recv_interval_top, 1, packets)
-        self.fraction_lost_record = (self.fraction_lost_record * (top - packets)
-                                     + fraction_lost * packets) / top
+        self.fraction_lost_record = int(self.fraction_lost_record * (top - packets)
+                                        + fraction_lost * packets) // top
         self.max_br = max(self.max_br, bitrate)
         self.avg_br = bitrate if self.avg_br == 0 else (self.avg_br * 7 + bitrate) // 8
-        if self.fraction_lost_record < 1:  # KMS compares its integer record with 0
+        queuing = jitter >= JITTER_OVERUSE and self.age >= JITTER_WARM_UP
+        if self.fraction_lost_record == 0 and queuing:
+            # No loss, but packets queue somewhere (a shared bottleneck may drop the
+            # other direction's packets first): no growth, and once per episode (the
+            # jitter must fall back first: a loaded sender jitters too) a little under
+            # what gets through.
+            if self.queue_armed:
+                self.queue_armed = False
+                lowered = max(int(self.avg_br * OVERUSE_FACTOR), self.remb // 2)
+                if lowered < self.remb:
+                    # As after losses: exponential growth up to the threshold
+                    # (thresholdFactor of the estimate before), linear above.
+                    grade = config.lineal_factor_grade if config.lineal_factor_grade > 0 \
+                        else 1.0
+                    self.threshold = int(self.remb * config.threshold_factor)
+                    self.lineal_factor = max(self._lineal_min(),
+                                             int((self.remb - self.threshold) / grade))
+                    self.remb = lowered
+                    self.max_br = 0
+                    self.avg_br = 0
+                    self.since_decrease = 0.0
+        elif self.fraction_lost_record == 0:
             base = max(self.remb, self.max_br)
             if base < self.threshold:
                 grown = int(base * (1 + config.exponential_factor))
@@ -118,9 +174,10 @@ class RembEstimator:
                 self.remb = min(self.remb, self.max_br)
             else:
                 self.remb = int(base * config.decrement_factor)
-                self.fraction_lost_record = 0.0
+                self.fraction_lost_record = 0
                 self.max_br = 0
                 self.avg_br = 0
+                self.since_decrease = 0.0
         self._clamp()
         return self.value()
 
@@ -132,6 +189,14 @@ class RembEstimator:
         """What goes into the REMB packet: the estimate, above the floor."""
         floor = max(self.config.min_video_recv * 1000, REMB_MIN)
         return max(self.remb, floor)
+
+
+def fraction_lost(expected: int, received: int) -> int:
+    """RFC 3550 A.3: the fraction of the ``expected`` packets not ``received``, in 1/256
+    (0 when more arrived than expected: duplicates, retransmissions on the same SSRC)."""
+    if expected <= 0 or received >= expected:
+        return 0
+    return min(255, ((expected - received) << 8) // expected)
 
 
 # -- wire format ------------------------------------------------------------------------
@@ -349,16 +414,29 @@ class RembSender:
         octets = int(stats.get_value("octets-received") or 0)
         packets = int(stats.get_value("packets-received") or 0)
         lost = int(stats.get_value("packets-lost") or 0)
-        fraction = int(stats.get_value("sent-rb-fractionlost") or 0)
         source = self._sources.get(ssrc)
-        if source is None:
-            source = self._sources[ssrc] = _Source(RembEstimator(self._config), when=now)
+        if source is None:  # the first look: counters only, the estimate next time
+            source = self._sources[ssrc] = _Source(RembEstimator(self._config))
+            source.octets, source.packets, source.when = octets, packets, now
+            source.expected = packets + lost
+            return source.estimator.value() if packets > 0 else None
         if packets < source.packets:  # the source restarted its counters
             source.octets = source.packets = source.expected = 0
         expected = packets + lost
         interval_packets = packets - source.packets
+        # Not rtpsession's "sent-rb-fractionlost": with several internal sources in the
+        # bundled session (our video, its RTX, audio) it computes one report block per
+        # internal source, and the later ones, a moment after the first, say 0.
+        fraction = fraction_lost(expected - source.expected, interval_packets)
         elapsed = now - source.when
         bitrate = int((octets - source.octets) * 8 / elapsed) if elapsed > 0 else 0
         source.octets, source.packets, source.expected, source.when = (
             octets, packets, expected, now)
-        return source.estimator.update(fraction, interval_packets, bitrate)
+        clock_rate = int(stats.get_value("clock-rate") or 0)
+        jitter = int(stats.get_value("jitter") or 0) / clock_rate if clock_rate > 0 else 0.0
+        value = source.estimator.update(fraction, interval_packets, bitrate, elapsed, jitter)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("REMB %08x: %.2f s, %d packets, fraction lost %d/256, %d kbps in, "
+                      "jitter %.1f ms; sending %s", ssrc, elapsed, interval_packets, fraction,
+                      bitrate // 1000, jitter * 1000, value)
+        return value
