@@ -14,10 +14,13 @@ else on every open channel.
 
 Without data channels (``WebRtcConfig.data_channels`` false) a remote
 ``m=application`` section is answered with port 0 (rejected), as KMS does.
-Not yet: an ``m=application`` section in *our* offers (``generateOffer``). webrtcbin
-adds one only once a channel exists, and a stand-in pre-negotiated channel made
-the DTLS handshake fail with aiortc ("no shared cipher"); so data channels need
-the peer to offer them (what browsers do with Kurento's tutorials).
+Our offers (``generateOffer``) carry an ``m=application`` section too: webrtcbin adds
+one only while a data channel exists, so a pre-negotiated stand-in channel exists
+from the first offer on (:meth:`DataChannels.prepare_offer`). ("no shared cipher"
+against aiortc, seen in a first attempt, is not about data channels: aiortc as DTLS
+client offers ECDSA suites only, and webrtcbin's own certificate is RSA; any
+``generateOffer`` answered by aiortc needs ``certificateKeyType=ECDSA``; browsers,
+which also offer ECDHE-RSA suites, should take either: not tested here.)
 """
 
 from __future__ import annotations
@@ -84,7 +87,13 @@ def reject_data_sections(text: str) -> str:
 _hook_lock = threading.Lock()
 _hooked: dict[int, tuple[DataChannels, _Channel]] = {}
 _opened_early: set[int] = set()
+_stand_ins: set[int] = set()  # offer stand-ins (see DataChannels.prepare_offer): no events
 _hook_installed = False
+
+# The stand-in's SCTP stream: pre-negotiated (no DCEP, so the peer never sees it), odd
+# and high so that neither side's own channels (even ids for the DTLS client, odd for
+# the server, lowest free first) reach it in practice.
+STAND_IN_ID = 1023
 
 
 def _never_release(channel: Any) -> None:
@@ -112,7 +121,7 @@ def _on_open_hook(channel: Any, *_args: Any) -> bool:
     key = hash(channel)
     with _hook_lock:
         found = _hooked.get(key)
-        if found is None:
+        if found is None and key not in _stand_ins:
             _opened_early.add(key)
     if found is not None:
         found[0].opened_now(channel, found[1])
@@ -146,6 +155,7 @@ class DataChannels:
         self._channels: list[_Channel] = []
         self._signals: list[tuple[Any, int]] = []
         self.enabled = False
+        self._stand_in: Any = None
         self.opened = 0
         self.closed = 0
         self._src = element.make("appsrc", "data_source", is_live=True, do_timestamp=True,
@@ -172,6 +182,8 @@ class DataChannels:
         with _hook_lock:
             for entry in channels:
                 _hooked.pop(hash(entry.channel), None)
+            if self._stand_in is not None:
+                _stand_ins.discard(hash(self._stand_in))
 
     # -- channels ------------------------------------------------------------------
 
@@ -244,6 +256,29 @@ class DataChannels:
         if channel is None:
             raise WebRtcError(f"webrtcbin could not create data channel {label!r}")
         self._track(channel)
+
+    def prepare_offer(self) -> None:
+        """Worker thread, before ``create-offer``: make webrtcbin offer ``m=application``.
+
+        webrtcbin 1.22 adds the data section to an offer only while a data channel
+        exists. A pre-negotiated channel on :data:`STAND_IN_ID` stands in: no DCEP
+        message ever names it, so the peer sees none, and we report none (no
+        DataChannelOpened, no stats). It is never closed (closing a channel before
+        its SCTP association exists is not safe in 1.22) and dies with webrtcbin.
+        """
+        if self._stand_in is not None:
+            return
+        options = Gst.Structure.new_empty("data-channel-opts")
+        options.set_value("negotiated", True)
+        options.set_value("id", STAND_IN_ID)
+        channel = self._webrtc.emit("create-data-channel", "kurento-offer", options)
+        if channel is None:
+            raise WebRtcError("webrtcbin could not prepare a data channel section")
+        _never_release(channel)
+        with _hook_lock:
+            _stand_ins.add(hash(channel))
+            _opened_early.discard(hash(channel))
+        self._stand_in = channel
 
     def closing(self, channel_id: int) -> Any:
         """The open channel with ``channel_id``, now closing; KeyError when there is none."""

@@ -51,6 +51,15 @@ This module does the same:
   goes out at most every 200 ms. REMB is sent only when the peer negotiated
   ``goog-remb`` for video.
 
+* :class:`RembRelay` and :meth:`RembSender.downstream`: REMB goes upstream, as KMS
+  does. An endpoint that sends video to a peer hears that peer's REMB (rtpsession
+  ``on-feedback-rtcp``) and passes the bitrate upstream from its video input as a
+  custom upstream event (:func:`remb_event`: bridges pass those, like keyframe
+  requests); the endpoint whose peer sends that video takes it off its output tee
+  and sends ``min(own estimate, every fresh downstream REMB)`` (at least the floor).
+  A downstream value is fresh for :data:`DOWNSTREAM_TTL` (a viewer gone stops
+  limiting). All on streaming threads: nothing per packet on the control plane.
+
 ``maxVideoSendBandwidth`` / ``minVideoSendBandwidth`` bound what KMS's own
 encoders send (from the REMB they receive); this engine never encodes (it
 refuses a codec mismatch rather than transcode), so they are stored only.
@@ -83,6 +92,9 @@ JITTER_OVERUSE = 0.010  # s of RFC 3550 jitter: a queue on the path (not in KMS)
 JITTER_WARM_UP = 5.0  # s: a starting stream jitters whatever the path
 OVERUSE_FACTOR = 0.85  # of the bitrate received, on a queue (GCC's beta)
 REMB_MIN_GAP = 0.2  # s, KMS's REMB_MAX_INTERVAL
+REMB_EVENT = "kurento-remb"  # the custom upstream event carrying a downstream REMB
+DOWNSTREAM_TTL = 3.0  # s a downstream REMB limits ours without being repeated
+RELAY_GAP = 0.5  # s between two relayed REMB that do not decrease
 
 PT_PSFB = 206
 FMT_AFB = 15
@@ -219,14 +231,37 @@ def remb_packet(sender_ssrc: int, bitrate: int, ssrcs: Iterable[int]) -> bytes:
 
 def parse_remb(packet: bytes) -> tuple[int, list[int]] | None:
     """(bitrate, ssrcs) of one REMB packet (the inverse of :func:`remb_packet`)."""
-    if len(packet) < 20 or packet[1] != PT_PSFB or packet[0] & 0x1F != FMT_AFB \
-            or packet[12:16] != b"REMB":
+    if len(packet) < 20 or packet[1] != PT_PSFB or packet[0] & 0x1F != FMT_AFB:
         return None
-    count = packet[16]
-    bitrate = (((packet[17] & 0x03) << 16) | (packet[18] << 8) | packet[19]) << (packet[17] >> 2)
-    ssrcs = [struct.unpack_from("!I", packet, 20 + 4 * i)[0] for i in range(count)
-             if 24 + 4 * i <= len(packet)]
+    return parse_remb_fci(packet[12:])
+
+
+def parse_remb_fci(fci: bytes) -> tuple[int, list[int]] | None:
+    """(bitrate, ssrcs) of a PSFB/AFB feedback control information, if it is REMB."""
+    if len(fci) < 8 or fci[:4] != b"REMB":
+        return None
+    count = fci[4]
+    bitrate = (((fci[5] & 0x03) << 16) | (fci[6] << 8) | fci[7]) << (fci[5] >> 2)
+    ssrcs = [struct.unpack_from("!I", fci, 8 + 4 * i)[0] for i in range(count)
+             if 12 + 4 * i <= len(fci)]
     return bitrate, ssrcs
+
+
+def remb_event(bitrate: int, origin: str) -> Any:
+    """The upstream event that carries a downstream peer's REMB (``origin``: who heard it)."""
+    structure = Gst.Structure.new_empty(REMB_EVENT)
+    structure.set_value("bitrate", min(max(0, int(bitrate)), 2**31 - 1))
+    structure.set_value("origin", origin)
+    return Gst.Event.new_custom(Gst.EventType.CUSTOM_UPSTREAM, structure)
+
+
+def read_remb_event(event: Any) -> tuple[int, str] | None:
+    """(bitrate, origin) of a :func:`remb_event`, else None."""
+    structure = event.get_structure() if event is not None else None
+    if structure is None or structure.get_name() != REMB_EVENT:
+        return None
+    found, bitrate = structure.get_int("bitrate")
+    return (bitrate, structure.get_string("origin") or "") if found else None
 
 
 # -- SDP -------------------------------------------------------------------------------------
@@ -319,6 +354,7 @@ class RembSender:
         self._session: Any = None
         self._handler = 0
         self._last_sent = 0.0
+        self._downstream: dict[str, tuple[int, float]] = {}  # origin -> (bps, when)
         self.sent: dict[int, int] = {}  # SSRC -> last bitrate sent (bps)
         self.packets_sent = 0
 
@@ -356,6 +392,18 @@ class RembSender:
         session.set_property("rtcp-min-interval", RTCP_INTERVAL_NS)
         self._session = session
         self._handler = session.connect("on-sending-rtcp", self._on_sending_rtcp)
+
+    def downstream(self, origin: str, bitrate: int) -> None:
+        """Any thread: ``origin``'s peer, fed with our video, asked for ``bitrate``."""
+        with self._lock:
+            self._downstream[origin] = (bitrate, time.monotonic())
+
+    def _downstream_limit(self, now: float) -> int | None:
+        """Under the lock: the lowest fresh downstream REMB (stale ones are forgotten)."""
+        for origin, (_bitrate, when) in list(self._downstream.items()):
+            if now - when > DOWNSTREAM_TTL:
+                del self._downstream[origin]
+        return min((bitrate for bitrate, _ in self._downstream.values()), default=None)
 
     def annotate(self, streams: list[RtpStreamStats]) -> list[RtpStreamStats]:
         """Stats with the REMB last sent for each inbound stream (Kurento's ``remb``)."""
@@ -404,6 +452,10 @@ class RembSender:
                     ssrcs.append(ssrc)
             if best is None:
                 return None
+            limit = self._downstream_limit(now)
+            if limit is not None and limit < best:
+                floor = max(self._config.min_video_recv * 1000, REMB_MIN)
+                best = max(limit, floor)
             for ssrc in ssrcs:
                 self.sent[ssrc] = best
         return remb_packet(session.get_property("internal-ssrc"), best, ssrcs)
@@ -440,3 +492,57 @@ class RembSender:
                       "jitter %.1f ms; sending %s", ssrc, elapsed, interval_packets, fraction,
                       bitrate // 1000, jitter * 1000, value)
         return value
+
+
+class RembRelay:
+    """The peer's REMB about the video we send it, passed upstream (module docstring).
+
+    ``our_ssrcs`` names our video SSRCs; ``push(bitrate)`` sends the event up from our
+    video input (called on rtpsession's receiving thread, at most every
+    :data:`RELAY_GAP` unless the bitrate went down).
+    """
+
+    def __init__(self, our_ssrcs: Callable[[], Iterable[int]],
+                 push: Callable[[int], None]) -> None:
+        self._our_ssrcs = our_ssrcs
+        self._push = push
+        self._session: Any = None
+        self._handler = 0
+        self._pushed = 0
+        self._pushed_at = 0.0
+        self.received: int | None = None  # the last REMB the peer sent (bps)
+
+    def attach(self, rtpbin: Any) -> None:
+        """After negotiation: listen to rtpbin's session 0 (all media are bundled)."""
+        if self._session is not None or rtpbin is None:
+            return
+        session = rtpbin.emit("get-internal-session", 0)
+        if session is not None:
+            self._session = session
+            self._handler = session.connect("on-feedback-rtcp", self._on_feedback)
+
+    def detach(self) -> None:
+        if self._session is not None and self._handler:
+            self._session.disconnect(self._handler)
+        self._session, self._handler = None, 0
+
+    def _on_feedback(self, _session: Any, kind: int, fmt: int, _sender: int, _media: int,
+                     fci: Any) -> None:
+        if kind != PT_PSFB or fmt != FMT_AFB or fci is None:
+            return
+        try:
+            parsed = parse_remb_fci(bytes(fci.extract_dup(0, fci.get_size())))
+            if parsed is None:
+                return
+            bitrate, ssrcs = parsed
+            ours = {ssrc for ssrc in self._our_ssrcs() if ssrc}
+            if ssrcs and ours and not ours.intersection(ssrcs):
+                return  # about another stream (audio, or one we do not send)
+            self.received = bitrate
+            now = time.monotonic()
+            if bitrate >= self._pushed and now - self._pushed_at < RELAY_GAP:
+                return
+            self._pushed, self._pushed_at = bitrate, now
+            self._push(bitrate)
+        except Exception:  # never let Python raise into rtpsession's thread
+            log.exception("REMB not relayed")

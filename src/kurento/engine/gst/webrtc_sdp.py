@@ -29,6 +29,8 @@ _MLINE = re.compile(r"^m=(\S+) (\d{1,5})(?:/\d{1,3})? (\S+)((?: \S+)+)$")
 _RTPMAP = re.compile(r"^a=rtpmap:(\d{1,3}) ([A-Za-z0-9_.-]+)/(\d{1,7})(?:/(\d{1,2}))?$")
 _FMTP = re.compile(r"^a=fmtp:(\d{1,3}) (.*)$")
 _SSRC = re.compile(r"^a=ssrc:(\d{1,10}) ")
+_FID = re.compile(r"^a=ssrc-group:FID (\d{1,10}) (\d{1,10})$")
+_APT = re.compile(r"(?:^|;)\s*apt=(\d{1,3})\s*(?:;|$)")
 _ORIGIN = re.compile(r"^o=\S+ \d{1,20} \d{1,20} IN IP[46] \S+$")
 _DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 
@@ -58,6 +60,18 @@ class MediaSection:
     codecs: list[Codec] = field(default_factory=list)
     ssrcs: list[int] = field(default_factory=list)
     bundle_only: bool = False
+    rtx: dict[int, int] = field(default_factory=dict)  # RTX payload type -> apt (RFC 4588)
+    fid: dict[int, int] = field(default_factory=dict)  # media SSRC -> its RTX SSRC
+
+    @property
+    def media_ssrcs(self) -> list[int]:
+        """The SSRCs that carry media (an ``a=ssrc-group:FID`` repair SSRC does not)."""
+        repair = set(self.fid.values())
+        return [ssrc for ssrc in self.ssrcs if ssrc not in repair]
+
+    def rtx_for(self, payload: int) -> int | None:
+        """The RTX payload type the peer pairs with ``payload``, if any."""
+        return next((rtx for rtx, apt in self.rtx.items() if apt == payload), None)
 
     @property
     def active(self) -> bool:
@@ -196,11 +210,17 @@ def _media_attribute(section: MediaSection, line: str, what: str) -> None:
         name = match[2].upper()
         if name in CODECS and CODECS[name][1] == int(match[3]):
             section.codecs.append(Codec(name, int(match[1]), int(match[3])))
+        elif name == "RTX":
+            section.rtx.setdefault(int(match[1]), -1)  # its apt comes with the fmtp
     elif line.startswith("a=fmtp:"):
         match = _FMTP.match(line)
         if match is None or int(match[1]) > 127:
             raise SdpSyntaxError(f"{what}: bad fmtp {line[:60]!r}")
         payload = int(match[1])
+        if payload in section.rtx:
+            apt = _APT.search(match[2])
+            section.rtx[payload] = int(apt[1]) if apt and int(apt[1]) <= 127 else -1
+            return
         section.codecs = [
             Codec(c.name, c.payload, c.clock_rate, match[2]) if c.payload == payload else c
             for c in section.codecs
@@ -211,6 +231,10 @@ def _media_attribute(section: MediaSection, line: str, what: str) -> None:
             raise SdpSyntaxError(f"{what}: bad ssrc {line[:60]!r}")
         if int(match[1]) not in section.ssrcs:
             section.ssrcs.append(int(match[1]))
+    elif line.startswith("a=ssrc-group:FID "):
+        match = _FID.match(line)  # anything else is left alone, as webrtcbin does
+        if match is not None and max(int(match[1]), int(match[2])) < 2**32:
+            section.fid[int(match[1])] = int(match[2])
 
 
 def _h264_ok(fmtp: str) -> bool:
