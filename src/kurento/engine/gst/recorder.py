@@ -25,8 +25,9 @@ Why each part:
 * a keyframe gate after the valve (encoded video): the file must start with a
   keyframe, so delta frames are dropped until one comes and a GstForceKeyUnit goes
   upstream (it crosses bridges to the WebRtcEndpoint, which sends a PLI), again
-  every second until a keyframe comes (a PLI can be lost). Python runs per buffer
-  only while the gate is closed.
+  every second until a keyframe comes (a PLI can be lost); audio is dropped
+  meanwhile too, so both start together. Python runs per buffer only while the
+  gate is closed.
 * ``stop()`` and release: the bin is unlinked from the tees and EOS is sent into
   it; the muxer then writes duration and index (cues, moov) and filesink sees EOS.
   Only then does the bin go to NULL (under a watchdog, so a stuck muxer never
@@ -217,8 +218,18 @@ class _Recording:
             self.awaiting_keyframe = False
             return Gst.PadProbeReturn.REMOVE  # a keyframe: it passes, the gate goes
 
+        def hold_audio(_pad: Any, _info: Any) -> Any:
+            if self.awaiting_keyframe:
+                return Gst.PadProbeReturn.DROP
+            return Gst.PadProbeReturn.REMOVE  # the video has started: this buffer passes
+
         self.awaiting_keyframe = True
         self._probe(valve.get_static_pad("src"), Gst.PadProbeType.BUFFER, gate)
+        audio = self.valves.get(MediaKind.AUDIO)
+        if audio is not None:
+            # Audio waits for the video's keyframe too: both start together in the file
+            # (a PLI round trip can take half a second mid-session).
+            self._probe(audio.get_static_pad("src"), Gst.PadProbeType.BUFFER, hold_audio)
         self.request_keyframe()
 
     def request_keyframe(self) -> None:
