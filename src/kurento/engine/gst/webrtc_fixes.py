@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import threading
 from typing import Any
@@ -46,6 +47,7 @@ _FIXED = "kms-readdressed"  # marks a keyframe request we re-sent ourselves
 PROMISE_TIMEOUT = 5.0
 
 
+@functools.cache  # find_library runs `ldconfig -p`: once per process, not per endpoint
 def _g_object_ref() -> Any:
     lib = ctypes.CDLL(ctypes.util.find_library("gobject-2.0") or "libgobject-2.0.so.0")
     lib.g_object_ref.argtypes = [ctypes.c_void_p]
