@@ -84,6 +84,8 @@ async def test_properties_and_typed_helpers(client: KurentoClient) -> None:
     info = await manager.get_info()
     assert info.type is ServerType.KMS and "transactions" in info.capabilities
     assert {m.name for m in info.modules} == {"core", "elements", "filters", "kurentopy"}
+    kurentopy = next(m for m in info.modules if m.name == "kurentopy")
+    assert {"HttpGetEndpoint", "SepiaFilter", "MotionDetectorFilter"} <= set(kurentopy.factories)
     assert pipeline in await manager.get_pipelines()
     found = await client.get_object(pipeline.id)
     assert type(found) is MediaPipeline and found == pipeline

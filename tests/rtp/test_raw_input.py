@@ -1,8 +1,9 @@
-"""Raw media into an RtpEndpoint is refused (no transcoding), loudly and once."""
+"""Raw media into an RtpEndpoint is encoded to the negotiated codec and sent to the peer."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +15,7 @@ from kurento.engine.gst.testing import create_test_source
 from kurento.engine.rtp_contract import RtpConfig
 from tests.engine.helpers import TEARDOWN_TIMEOUT, Recorder
 
-from .conftest import free_port_pair, wait_for
+from .conftest import free_port_pair
 from .test_gst_peer import vp8_offer
 
 pytestmark = pytest.mark.gst
@@ -27,19 +28,32 @@ async def engine() -> AsyncIterator[GstMediaEngine]:
     await media.shutdown()
 
 
-async def test_raw_video_is_refused(engine: GstMediaEngine) -> None:
+async def test_raw_video_is_transcoded_to_the_negotiated_vp8(engine: GstMediaEngine) -> None:
     pipeline = engine.create_pipeline("raw")
     listener = Recorder()
     endpoint = pipeline.create_element("RtpEndpoint", listener)
     assert isinstance(endpoint, RtpElement)
     endpoint.configure(RtpConfig())
-    await endpoint.process_offer(vp8_offer(free_port_pair()))
-    source = create_test_source(pipeline)
-    link = source.link(endpoint, MediaKind.VIDEO)
-    assert await wait_for(lambda: bool(listener.errors), timeout=5)
-    error_type, code, description = listener.errors[0]
-    assert (error_type, code) == ("UNSUPPORTED_MEDIA_TYPE", 40005)
-    assert "video/x-raw" in description and "video/x-vp8" in description
-    await asyncio.sleep(1.0)
-    assert len(listener.errors) == 1  # reported once, not per buffer
-    await link.unlink()
+    port = free_port_pair()
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", port))
+    peer.setblocking(False)
+    try:
+        await endpoint.process_offer(vp8_offer(port))
+        source = create_test_source(pipeline)
+        link = source.link(endpoint, MediaKind.VIDEO)
+        payload_types: list[int] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while len(payload_types) < 30 and loop.time() < deadline:
+            try:
+                packet = await asyncio.wait_for(loop.sock_recv(peer, 2048), timeout=1)
+            except TimeoutError:
+                continue
+            payload_types.append(packet[1] & 0x7F)
+        # RTP with the offer's VP8 payload type: the raw frames were encoded for the peer.
+        assert len(payload_types) >= 30 and set(payload_types) == {96}, payload_types
+        assert listener.errors == []
+        await link.unlink()
+    finally:
+        peer.close()

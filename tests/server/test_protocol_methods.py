@@ -173,9 +173,10 @@ async def test_server_manager(rpc: Rpc) -> None:
     assert info["__type__"] == "ServerInfo" and info["type"] == "KMS"
     assert info["capabilities"] == ["transactions"]
     modules = {m["name"]: m for m in info["modules"]}
-    # Kurento's three modules, and ours with the extensions (HttpGetEndpoint).
+    # Kurento's three modules, and ours with the extensions (HttpGetEndpoint, Python filters).
     assert set(modules) == {"core", "elements", "filters", "kurentopy"}
-    assert modules["kurentopy"]["factories"] == ["HttpGetEndpoint"]
+    assert modules["kurentopy"]["factories"] == [
+        "HttpGetEndpoint", "MotionDetectorFilter", "SepiaFilter"]
     assert "PassThrough" in modules["core"]["factories"]
     assert await rpc.value("invoke", {**manager, "operation": "getPipelines"}) == [pipeline]
     session = (await rpc.ok("ping"))["sessionId"]

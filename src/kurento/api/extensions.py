@@ -8,12 +8,19 @@ generated proxies.
 * ``HttpGetEndpoint``: Kurento once had one and dropped it; ours serves the
   pipeline's media as live WebM (VP8 + Opus) to any number of HTTP clients, at
   the URL ``getUrl`` gives (a browser plays it in a ``<video>`` element).
+* The video filters written in Python (``kurento.filters``): one remote class
+  per filter of ``kurento.filters.examples.EXAMPLES`` (``SepiaFilter``,
+  ``MotionDetectorFilter``), each a ``Filter`` with a ``mediaPipeline``
+  constructor and the events it declares; described from the filter classes
+  themselves, so the description cannot drift from the code.
 """
 
 from __future__ import annotations
 
 from kurento.api.build import opt, p
-from kurento.api.model import Module, RemoteClass
+from kurento.api.model import Event, Module, RemoteClass
+from kurento.filters import VideoFilter
+from kurento.filters.examples import EXAMPLES
 
 HTTP_GET_ENDPOINT = RemoteClass(
     "HttpGetEndpoint",
@@ -32,9 +39,33 @@ HTTP_GET_ENDPOINT = RemoteClass(
     "(VP8 and Opus) to HTTP GET clients; each client starts at a keyframe.",
 )
 
+
+
+def python_filter_class(filter_class: type[VideoFilter]) -> RemoteClass:
+    """The remote class of a Python video filter."""
+    return RemoteClass(
+        filter_class.name,
+        extends="Filter",
+        constructor=(p("mediaPipeline", "MediaPipeline", "Pipeline that will own the filter."),),
+        events=tuple(event.name for event in filter_class.events),
+        doc=f"Extension (not in Kurento), a video filter written in Python: "
+        f"{filter_class.description()}",
+    )
+
+
+def python_filter_events(filter_class: type[VideoFilter]) -> tuple[Event, ...]:
+    return tuple(
+        Event(event.name, "Media",
+              tuple(p(name, type_, "") for name, type_ in event.fields.items()),
+              event.doc or f"Raised by {filter_class.name}.")
+        for event in filter_class.events
+    )
+
+
 EXTENSIONS = Module(
     "kurentopy",
     "7.3.0",
-    classes=(HTTP_GET_ENDPOINT,),
+    classes=(HTTP_GET_ENDPOINT, *(python_filter_class(f) for f in EXAMPLES)),
+    events=tuple(event for f in EXAMPLES for event in python_filter_events(f)),
     doc="Remote classes of kurento-py that Kurento 7.3 does not have.",
 )

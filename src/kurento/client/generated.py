@@ -85,6 +85,8 @@ __all__ = [
     "MediaType",
     "Mixer",
     "ModuleInfo",
+    "MotionDetected",
+    "MotionDetectorFilter",
     "NewCandidatePairSelected",
     "ObjectCreated",
     "ObjectDestroyed",
@@ -116,6 +118,7 @@ __all__ = [
     "RembParams",
     "RtpEndpoint",
     "SdpEndpoint",
+    "SepiaFilter",
     "ServerInfo",
     "ServerManager",
     "ServerType",
@@ -1814,6 +1817,22 @@ class CodeFound(Media):
     value: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class MotionDetected(Media):
+    """Part of the picture (0 to 1) that changed since the last frame."""
+
+    EVENT_TYPE: ClassVar[str] = "MotionDetected"
+    FIELDS: ClassVar[tuple[FieldSpec, ...]] = (
+        FieldSpec("source", "source", "MediaObject"),
+        FieldSpec("timestamp_millis", "timestampMillis", "String"),
+        FieldSpec("tags", "tags", "Tag[]"),
+        FieldSpec("type", "type", "String"),
+        FieldSpec("ratio", "ratio", "float"),
+    )
+
+    ratio: float
+
+
 # --- remote classes ----------------------------------------------------------------
 
 
@@ -3466,6 +3485,65 @@ class HttpGetEndpoint(HttpEndpoint):
         return await media_pipeline.client._create(cls, wire_params)
 
 
+class SepiaFilter(Filter):
+    """Extension (not in Kurento), a video filter written in Python: Sepia tone: every pixel
+    becomes a warm brown of its own brightness.
+    """
+
+    WIRE_TYPE: ClassVar[str] = "SepiaFilter"
+    EVENTS: ClassVar[frozenset[str]] = frozenset({
+        "ElementConnected",
+        "ElementDisconnected",
+        "Error",
+        "MediaFlowInStateChanged",
+        "MediaFlowOutStateChanged",
+        "MediaTranscodingStateChanged",
+    })
+    CONSTRUCTOR: ClassVar[tuple[tuple[str, str, Any], ...] | None] = (
+        ("media_pipeline", "mediaPipeline", NO_FILL),
+    )
+
+    @classmethod
+    async def create(cls, media_pipeline: MediaPipeline) -> SepiaFilter:
+        """Create a SepiaFilter in ``media_pipeline`` (``create`` on the wire).
+
+        Args:
+            media_pipeline: Pipeline that will own the filter.
+        """
+        wire_params: WireParams = (("mediaPipeline", media_pipeline, NO_FILL),)
+        return await media_pipeline.client._create(cls, wire_params)
+
+
+class MotionDetectorFilter(Filter):
+    """Extension (not in Kurento), a video filter written in Python: Raises MotionDetected when
+    enough of the picture changes between frames.
+    """
+
+    WIRE_TYPE: ClassVar[str] = "MotionDetectorFilter"
+    EVENTS: ClassVar[frozenset[str]] = frozenset({
+        "ElementConnected",
+        "ElementDisconnected",
+        "Error",
+        "MediaFlowInStateChanged",
+        "MediaFlowOutStateChanged",
+        "MediaTranscodingStateChanged",
+        "MotionDetected",
+    })
+    CONSTRUCTOR: ClassVar[tuple[tuple[str, str, Any], ...] | None] = (
+        ("media_pipeline", "mediaPipeline", NO_FILL),
+    )
+
+    @classmethod
+    async def create(cls, media_pipeline: MediaPipeline) -> MotionDetectorFilter:
+        """Create a MotionDetectorFilter in ``media_pipeline`` (``create`` on the wire).
+
+        Args:
+            media_pipeline: Pipeline that will own the filter.
+        """
+        wire_params: WireParams = (("mediaPipeline", media_pipeline, NO_FILL),)
+        return await media_pipeline.client._create(cls, wire_params)
+
+
 TYPES = TypeTable(
     classes={
         "MediaObject": MediaObject,
@@ -3498,6 +3576,8 @@ TYPES = TypeTable(
         "ZBarFilter": ZBarFilter,
         "OpenCVFilter": OpenCVFilter,
         "HttpGetEndpoint": HttpGetEndpoint,
+        "SepiaFilter": SepiaFilter,
+        "MotionDetectorFilter": MotionDetectorFilter,
     },
     structs={
         "ServerInfo": ServerInfo,
@@ -3587,5 +3667,6 @@ TYPES = TypeTable(
         "DataChannelClosed": DataChannelClosed,
         "NewCandidatePairSelected": NewCandidatePairSelected,
         "CodeFound": CodeFound,
+        "MotionDetected": MotionDetected,
     },
 )

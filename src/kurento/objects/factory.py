@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from kurento.filters.examples import EXAMPLES
 from kurento.objects.base import MediaObject
+from kurento.objects.filter import GStreamerFilter, python_filter_types
+from kurento.objects.filter_overlay import ImageOverlayFilter
 from kurento.objects.http_endpoint import HttpGetEndpoint, HttpPostEndpoint
 from kurento.objects.passthrough import PassThrough
 from kurento.objects.pipeline import MediaPipeline
@@ -20,4 +23,7 @@ FACTORIES: dict[str, type[MediaObject]] = {
     "HttpGetEndpoint": HttpGetEndpoint,
     "RtpEndpoint": RtpEndpoint,
     "WebRtcEndpoint": WebRtcEndpoint,
+    "GStreamerFilter": GStreamerFilter,
+    "ImageOverlayFilter": ImageOverlayFilter,
+    **python_filter_types(EXAMPLES),
 }

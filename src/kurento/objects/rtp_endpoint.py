@@ -28,6 +28,7 @@ from kurento.engine.contract import WebRtcError
 from kurento.engine.rtp_contract import SRTP_KEY_SIZES, RtpConfig, RtpMedia, SdesKey
 from kurento.objects.rtp_stats import rtp_stream_stats
 from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
+from kurento.objects.transcoding import TranscodingReports
 from kurento.protocol import errors as e
 
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -36,7 +37,7 @@ DEFAULT_ADDRESS_IPV6 = "::1"
 log = logging.getLogger(__name__)
 
 
-class RtpEndpoint(BaseRtpEndpoint):
+class RtpEndpoint(TranscodingReports, BaseRtpEndpoint):
     TYPE = "RtpEndpoint"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

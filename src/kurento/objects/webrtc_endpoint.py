@@ -16,6 +16,7 @@ from kurento.objects.ice_candidates import with_external_address
 from kurento.objects.network_interfaces import interface_addresses
 from kurento.objects.rtp_stats import rtp_stream_stats
 from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
+from kurento.objects.transcoding import TranscodingReports
 from kurento.objects.webrtc_data import DataChannelsMixin
 from kurento.protocol import errors as e
 
@@ -26,7 +27,7 @@ DEFAULT_ICE_ADDRESSES = ("127.0.0.1",)
 log = logging.getLogger(__name__)
 
 
-class WebRtcEndpoint(DataChannelsMixin, BaseRtpEndpoint):
+class WebRtcEndpoint(TranscodingReports, DataChannelsMixin, BaseRtpEndpoint):
     TYPE = "WebRtcEndpoint"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 
 from ..contract import MediaKind
 from .element import GstElement
+from .filter import GStreamerFilterElement
+from .filter_overlay import ImageOverlayElement
+from .filter_python import PythonFilterElement
 from .http_get import HttpGetElement
 from .http_post import HttpPostElement
 from .player import PlayerElement
@@ -42,4 +45,7 @@ FACTORIES: dict[str, type[GstElement]] = {
     HttpPostElement.factory: HttpPostElement,
     HttpGetElement.factory: HttpGetElement,
     RtpElement.factory: RtpElement,
+    GStreamerFilterElement.factory: GStreamerFilterElement,
+    PythonFilterElement.factory: PythonFilterElement,
+    ImageOverlayElement.factory: ImageOverlayElement,
 }

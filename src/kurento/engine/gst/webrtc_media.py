@@ -1,11 +1,19 @@
 """The WebRtcEndpoint's media ports: encoded media in and out of webrtcbin::
 
-    input:  [identity KIND_in] → valve ⇢ [h264parse] → payloader → webrtcbin sink
+    input:  [identity KIND_in] → valve ⇢ [transcoder] → [h264parse] → payloader → webrtcbin sink
     output: webrtcbin src → depayloader [→ capsfilter] → [identity KIND_depayed] → tee
 
-The valve (⇢) is linked and open only after negotiation and only while the
-input's codec is the negotiated one: another codec is refused (dropped natively,
-no Python per buffer) with one error report. No transcoding here.
+The valve (⇢) is linked and open only after negotiation. When the input's codec
+is the negotiated one it goes to the payloader as it is (no decoding, the
+common case); when it is another codec (a VP8 sender's media to an H.264-only
+peer, a filter's VP8 output, raw test media) a transcoder (decoder → encoder of
+the negotiated codec, see ``filter_codec``) is put between them, reported as
+``MediaTranscodingStateChanged`` through the listener's ``on_media_transcoding``,
+and removed again if a later source brings the negotiated codec. The choice is
+made when the input's caps change (a pad probe), so Python never runs per
+buffer. Keyframe requests from the peer reach the transcoder's encoder, which
+makes the keyframe; the decoder asks the real sender for one when it starts.
+Only media that cannot be decoded is refused (dropped natively, one error report).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..contract import MediaKind
 from ._gst import Gst
+from .filter_codec import DECODERS, add_chain, decoder_chain, encoder_chain, force_key_unit
 from .webrtc_fixes import forward_keyframe_requests
 
 if TYPE_CHECKING:
@@ -32,14 +41,23 @@ _H264_OUT = "video/x-h264,stream-format=byte-stream,alignment=au"
 class MediaPorts:
     """Inputs and outputs of one WebRtcEndpoint (built in the element's ``build``)."""
 
-    def __init__(self, element: GstElement, on_refused: Callable[[str], None]) -> None:
+    def __init__(self, element: GstElement, on_refused: Callable[[str], None], *,
+                 transcode: bool = True) -> None:
         self._element = element
         self._on_refused = on_refused
+        self._transcode = transcode  # False: refuse another codec (the old behaviour)
         self._lock = threading.Lock()
         self._valves: dict[MediaKind, Any] = {}
         self._expected: dict[MediaKind, str] = {}
         self._heads: dict[MediaKind, Any] = {}  # first element after the valve, once negotiated
         self._refused: set[MediaKind] = set()
+        self._codecs: dict[MediaKind, str] = {}  # negotiated codec names ("VP8"...)
+        self._transcoders: dict[MediaKind, list[Any]] = {}
+        self._transcoding_from: dict[MediaKind, str] = {}  # the input codec being decoded
+        # What the path was last set up for: (input caps name, negotiated codec). Caps
+        # events and ACCEPT_CAPS queries repeat (every sticky re-push): only a change
+        # is worth the work, so the common case costs one dict lookup.
+        self._checked: dict[MediaKind, tuple[str | None, str | None]] = {}
         self._depayed: dict[MediaKind, Any] = {}
         self.remote_ssrc: dict[MediaKind, int] = {}
         self._probes: list[tuple[Any, int]] = []
@@ -51,6 +69,10 @@ class MediaPorts:
             self._valves[kind] = valve
             valve_sink = valve.get_static_pad("sink")
             probe = valve_sink.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self._on_event, kind)
+            self._probes.append((valve_sink, probe))
+            # A new source asks first whether its caps are accepted (the bridge's gate,
+            # before the CAPS event): set the path up for them already.
+            probe = valve_sink.add_probe(Gst.PadProbeType.QUERY_DOWNSTREAM, self._on_query, kind)
             self._probes.append((valve_sink, probe))
             element.add_input(kind, entry.get_static_pad("sink"))
             depayed = element.make("identity", f"{name}_depayed")
@@ -87,6 +109,7 @@ class MediaPorts:
             first.sync_state_with_parent()
         with self._lock:
             self._expected[kind] = CAPS_NAME[codec]
+            self._codecs[kind] = codec
             self._heads[kind] = first
         # The input's caps so far (the closed valve did not keep them).
         caps = self._element.input_pad(kind).get_current_caps()
@@ -95,34 +118,108 @@ class MediaPorts:
     def _on_event(self, _pad: Any, info: Any, kind: MediaKind) -> Any:
         event = info.get_event()
         if event.type == Gst.EventType.CAPS:
-            self._check(kind, event.parse_caps().get_structure(0).get_name())
+            self._check_changed(kind, event.parse_caps().get_structure(0).get_name())
         return Gst.PadProbeReturn.OK
 
-    def _check(self, kind: MediaKind, caps_name: str | None) -> None:
-        """Open the valve only for the negotiated codec; refuse others once, loudly.
+    def _on_query(self, _pad: Any, info: Any, kind: MediaKind) -> Any:
+        query = info.get_query()
+        if query.type == Gst.QueryType.ACCEPT_CAPS:
+            self._check_changed(kind, query.parse_accept_caps().get_structure(0).get_name())
+        return Gst.PadProbeReturn.OK
 
-        The valve is linked to the payloader only while the codecs agree: linked, the
-        payloader's caps would make the input refuse a wrong codec upstream (at the
-        bridge), where it could not even be reported. Runs serialized with the
-        input's buffers (caps event) or before any (negotiation).
+    def _check_changed(self, kind: MediaKind, caps_name: str | None) -> None:
+        if self._checked.get(kind) != (caps_name, self._expected.get(kind)):
+            self._check(kind, caps_name)
+
+    def _check(self, kind: MediaKind, caps_name: str | None) -> None:
+        """Link the valve to the payloader directly, or through a transcoder; or refuse.
+
+        Runs serialized with the input's buffers (caps event) or before any
+        (negotiation). The valve is linked only once the path is right: linked,
+        the payloader's caps would make the input refuse a wrong codec upstream
+        (at the bridge), where it could not even be reported.
         """
         valve = self._valves[kind]
         out = valve.get_static_pad("src")
+        reports: list[tuple[bool, str]] = []
+        refused = ""
         with self._lock:
             expected, head = self._expected.get(kind), self._heads.get(kind)
-            ok = expected is not None and caps_name == expected
-            report = (caps_name is not None and expected is not None and not ok
-                      and kind not in self._refused)
-            if report:
-                self._refused.add(kind)
-            if ok and head is not None and not out.is_linked():
-                out.link(head.get_static_pad("sink"))
-            elif not ok and out.is_linked():
-                out.unlink(out.get_peer())
-            valve.set_property("drop", not ok)
-        if report:
-            self._on_refused(f"{kind.value} input is {caps_name} but {expected} was "
-                             "negotiated; transcoding is not supported: media dropped")
+            if expected is None or head is None or caps_name is None:
+                valve.set_property("drop", True)
+                return
+            codec = self._codecs[kind]
+            transcoding = kind in self._transcoders
+            if caps_name == expected:
+                if transcoding:
+                    self._drop_transcoder(kind, out)
+                    reports.append((False, self._bin_name(kind)))
+                if not out.is_linked():
+                    out.link(head.get_static_pad("sink"))
+                ok = True
+            elif self._transcode and caps_name in DECODERS:
+                if transcoding and self._transcoding_from[kind] != caps_name:
+                    self._drop_transcoder(kind, out)  # another codec: another decoder
+                if kind not in self._transcoders:
+                    if out.is_linked():
+                        out.unlink(out.get_peer())
+                    self._build_transcoder(kind, caps_name, codec, out, head)
+                if not transcoding:
+                    reports.append((True, self._bin_name(kind)))
+                ok = True
+            else:
+                ok = False
+                if kind not in self._refused:
+                    self._refused.add(kind)
+                    why = "it cannot be decoded" if self._transcode else "transcoding is off"
+                    refused = (f"{kind.value} input is {caps_name} but {expected} was "
+                               f"negotiated and {why}: media dropped")
+                if out.is_linked():
+                    out.unlink(out.get_peer())
+            # Only on a change: the valve re-pushes sticky events whenever it opens,
+            # which would come back here as a new CAPS event and ACCEPT_CAPS query.
+            if valve.get_property("drop") != (not ok):
+                valve.set_property("drop", not ok)
+            self._checked[kind] = (caps_name, expected)
+        report = getattr(self._element.listener, "on_media_transcoding", None)
+        for state, bin_name in reports:
+            if report is not None:
+                self._element.runtime.call_soon(report, kind, state, bin_name)
+        if refused:
+            self._on_refused(refused)
+
+    def is_transcoding(self, kind: MediaKind) -> bool:
+        with self._lock:
+            return kind in self._transcoders
+
+    def _bin_name(self, kind: MediaKind) -> str:
+        return f"{self._element.name}_{kind.value.lower()}_transcoder"
+
+    def _build_transcoder(self, kind: MediaKind, caps_name: str, codec: str, out: Any,
+                          head: Any) -> None:
+        """Streaming or worker thread (lock held): valve → decoder → encoder → head."""
+        chain = [*decoder_chain(caps_name), *encoder_chain(codec)]
+        add_chain(self._element.pipeline, chain)
+        chain[-1].link(head)
+        for element in chain:
+            element.sync_state_with_parent()
+        out.link(chain[0].get_static_pad("sink"))
+        self._transcoders[kind] = chain
+        self._transcoding_from[kind] = caps_name
+        if caps_name != "video/x-raw" and kind is MediaKind.VIDEO:
+            # The decoder cannot start on a delta frame: ask the sender for a keyframe.
+            self._element.input_pad(kind).push_event(force_key_unit())
+
+    def _drop_transcoder(self, kind: MediaKind, out: Any) -> None:
+        chain = self._transcoders.pop(kind)
+        if out.is_linked():
+            out.unlink(out.get_peer())
+        tail = chain[-1].get_static_pad("src")
+        if tail.is_linked():
+            tail.unlink(tail.get_peer())
+        for element in chain:
+            element.set_state(Gst.State.NULL)
+            self._element.pipeline.remove(element)
 
     # -- outputs (webrtcbin's streaming thread) -----------------------------------
 
