@@ -28,6 +28,16 @@ Columns (per server):
   came back;
 * ``PLI``: keyframe requests (PLI + FIR) the generator received during the window.
 
+``--scenario one-to-many``: one presenter and N viewers (ours: a WebRtcEndpoint
+connected to N WebRtcEndpoints; Janus: the videoroom plugin); the same columns, for the
+viewers; ``pkt/CPU-s`` is what the server forwarded (goal: 40,000).
+``--scenario control-plane``: N clients repeating create pipeline + WebRtcEndpoint,
+connect, release (Janus: create, attach, detach, destroy) with ``loadgen.control``:
+sequences/s, latencies, server CPU per sequence (see bench/README.md).
+``--profile DIR``: ``perf record -g`` (``KPY_BENCH_PROFILER=py-spy``: py-spy) of our
+server during each window; ``KPY_BENCH_EXPERIMENT=...``: our server through
+``bench/experiment.py`` (in-memory changes, for measuring them).
+
 Quality breaks when a receiver's fps < 90 % of the sender's, loss > 1 % or the p99
 delay of all frames (video and audio together) > 100 ms: the ladder stops after that
 row (marked ``*``). ``ours/janus`` divides our CPU % and pkt/CPU-s by Janus's at the
@@ -37,9 +47,11 @@ The rows also go to ``bench/loadgen/results/loopback.json`` and a plot (server C
 generator CPU against N, delay p50/p99 against N, both servers) to
 ``bench/loadgen/results/loopback.png``.
 
-Usage: .venv/bin/python bench/compare.py --scenario loopback [--servers kurento,janus]
+Usage: .venv/bin/python bench/compare.py --scenario loopback|one-to-many|control-plane
+       [--servers kurento,janus]
        [--sessions 1,2,4,8,16,32,64,128] [--max 128] [--window 10] [--settle 3]
-       [--keep-going] [--stack gst|aiortc] [--logs DIR] [--out DIR] [--no-netns]
+       [--keep-going] [--stack gst|aiortc] [--logs DIR] [--out DIR] [--profile DIR]
+       [--no-netns]
 """
 
 from __future__ import annotations
@@ -60,7 +72,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from procstats import cpu_seconds, free_port, rss_mib
+from procstats import cpu_seconds, free_port, rss_mib, thread_count, thread_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -72,7 +84,10 @@ NETNS_PREFIX = "kpy-bench"
 # empty bridge, an interface with no ports: nothing sent on it can leave the namespace.
 JANUS_IFACE = "kpyjanus0"
 FPS_FLOOR, LOSS_CEILING, DELAY_CEILING = 0.9, 1.0, 100.0
+CONTROL_P99_CEILING = 1000.0  # ms: a control-plane row breaks past it (or on a failure)
+PACKETS_GOAL = 40_000  # one-to-many: forwarded packets per server CPU-second (issue 6)
 LOGS: Path | None = None  # --logs: servers' and generator's logs are kept there
+PROFILE: Path | None = None  # --profile: perf / py-spy of our server during each window
 
 
 def log_file(name: str) -> Any:
@@ -113,8 +128,11 @@ def env() -> dict[str, str]:
 def kurento_server(sessions: int) -> Iterator[tuple[subprocess.Popen[Any], str]]:
     port = free_port()
     log = log_file(f"kurento-{sessions}.log")
+    # KPY_BENCH_EXPERIMENT: the server with in-memory changes (bench/experiment.py)
+    entry = ([str(BENCH / "experiment.py")] if os.environ.get("KPY_BENCH_EXPERIMENT")
+             else ["-m", "kurento.server"])
     server = subprocess.Popen(
-        [sys.executable, "-m", "kurento.server", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, *entry, "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "WARNING" if LOGS else "ERROR"],
         stdout=log, stderr=subprocess.STDOUT, env=env())
     try:
@@ -130,8 +148,9 @@ def janus_config(folder: Path, port: int) -> None:
     """A config folder of our own: WebSocket transport on 127.0.0.1, echotest only, ICE on
     127.0.0.1 only (the namespace's bridge, see JANUS_IFACE), no STUN, no event handlers."""
     for kind, library in (("plugins", "libjanus_echotest.so"),
+                          ("plugins", "libjanus_videoroom.so"),
                           ("transports", "libjanus_websockets.so")):
-        (folder / kind).mkdir()
+        (folder / kind).mkdir(exist_ok=True)
         (folder / kind / library).symlink_to(JANUS_LIBS / kind / library)
     for empty in ("events", "loggers"):
         (folder / empty).mkdir()
@@ -178,6 +197,21 @@ admin: {{
 }}
 """)
     (folder / "janus.plugin.echotest.jcfg").write_text("general: {\n}\n")
+    # One-to-many: one room, one publisher, no bitrate cap, VP8 + Opus, no recording.
+    from loadgen.targets import ROOM
+
+    (folder / "janus.plugin.videoroom.jcfg").write_text(f"""general: {{
+}}
+room-{ROOM}: {{
+    description = "kpy-bench"
+    publishers = 1
+    bitrate = 0
+    fir_freq = 0
+    audiocodec = "opus"
+    videocodec = "vp8"
+    record = false
+}}
+""")
 
 
 @contextlib.contextmanager
@@ -230,23 +264,36 @@ def read_event(worker: subprocess.Popen[str], name: str) -> dict[str, Any]:
 
 
 def run_row(target: str, sessions: int, window: float, settle: float,
-            stack: str = "gst") -> dict[str, Any]:
+            stack: str = "gst", scenario: str = "loopback") -> dict[str, Any]:
+    if scenario == "control-plane":
+        command = ["-m", "loadgen.control", "--clients", str(sessions)]
+    else:
+        command = ["-m", "loadgen", "--sessions", str(sessions), "--stack", stack,
+                   "--scenario", scenario]
     with SERVERS[target](sessions) as (server, url):
         worker = subprocess.Popen(
-            [sys.executable, "-m", "loadgen", "--target", target, "--url", url,
-             "--sessions", str(sessions), "--window", str(window), "--settle", str(settle),
-             "--stack", stack],
+            [sys.executable, *command, "--target", target, "--url", url,
+             "--window", str(window), "--settle", str(settle)],
             stdout=subprocess.PIPE, stderr=log_file(f"loadgen-{target}-{sessions}.log"),
             text=True, env=env(), cwd=BENCH)
         try:
             ready = read_event(worker, "sampling")
             server_before, gen_before = cpu_seconds(server.pid), cpu_seconds(worker.pid)
+            threads_before = thread_cpu(server.pid)
+            profiler = start_profiler(target, sessions, server.pid, window)
             wall_before = time.monotonic()
             read_event(worker, "window-end")
             wall = time.monotonic() - wall_before
             server_cpu = cpu_seconds(server.pid) - server_before
             gen_cpu = cpu_seconds(worker.pid) - gen_before
+            threads = {name: 100 * (cpu - threads_before.get(name, 0.0)) / wall
+                       for name, cpu in thread_cpu(server.pid).items()}
+            counts = thread_count(server.pid)
             rss = rss_mib(server.pid)
+            if profiler is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    profiler.wait(30)
+                stop(profiler)
             done = read_event(worker, "done")
             worker.wait(30)
         finally:
@@ -254,14 +301,44 @@ def run_row(target: str, sessions: int, window: float, settle: float,
     row = {
         "server": target, "n": sessions, "cpu": 100 * server_cpu / wall, "rss": rss,
         "gen_cpu": 100 * gen_cpu / wall,
-        "pkt_per_cpu_s": done["packets_received"] / server_cpu if server_cpu else math.nan,
         "missing": ready["missing"], **{k: v for k, v in done.items() if k != "event"},
+        "server_threads": {name: {"cpu": round(cpu, 2), "count": counts.get(name, 0)}
+                           for name, cpu in sorted(threads.items(), key=lambda i: -i[1])
+                           if cpu >= 0.05},
     }
+    if scenario == "control-plane":
+        row["cpu_ms_per_seq"] = (1000 * server_cpu / row["sequences"] if row["sequences"]
+                                 else math.nan)
+    else:
+        row["pkt_per_cpu_s"] = (done["packets_received"] / server_cpu if server_cpu
+                                else math.nan)
     row["broken"] = quality_broken(row)
     return row
 
 
+def start_profiler(target: str, sessions: int, pid: int,
+                   window: float) -> subprocess.Popen[Any] | None:
+    """--profile: ``perf record -g`` (or ``py-spy record`` with KPY_BENCH_PROFILER=py-spy)
+    on our server for the window; the data goes to the --profile folder."""
+    if PROFILE is None or target != "kurento":
+        return None
+    PROFILE.mkdir(parents=True, exist_ok=True)
+    seconds = max(1, int(window) - 1)
+    if os.environ.get("KPY_BENCH_PROFILER") == "py-spy":
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        command = [spy, "record", "--nonblocking", "--threads", "-r", "97",
+                   "-d", str(seconds), "-f", "raw", "-p", str(pid),
+                   "-o", str(PROFILE / f"pyspy-{SCENARIO}-{sessions}.txt")]
+    else:
+        command = ["perf", "record", "-F", "499", "-g", "-p", str(pid),
+                   "-o", str(PROFILE / f"perf-{SCENARIO}-{sessions}.data"), "--", "sleep",
+                   str(seconds)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def quality_broken(row: dict[str, Any]) -> bool:
+    if "seq_per_s" in row:  # control plane: a failed request, or a sequence over 1 s
+        return bool(row["failures"] or not row["seq_p99"] <= CONTROL_P99_CEILING)
     return bool(row["missing"] or row["fps_min"] < FPS_FLOOR * row["sender_fps"]
                 or row["loss_max"] > LOSS_CEILING or not row["delay_p99"] <= DELAY_CEILING)
 
@@ -272,11 +349,34 @@ HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'pkt/CPU-s':>9} {'video p50/p9
           f"{'audio p50/p99':>13} {'fps':>5} {'loss %':>6} {'PLI':>4}")
 
 
+CONTROL_HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'seq/s':>7} {'seq p50/p99':>13} "
+                  f"{'create p99':>10} {'connect p99':>11} {'release p99':>11} "
+                  f"{'CPU ms/seq':>10} {'fail':>4}")
+SCENARIO = "loopback"  # set by main()
+
+
+def header() -> str:
+    return CONTROL_HEADER if SCENARIO == "control-plane" else HEADER
+
+
+def control_cells(row: dict[str, Any]) -> str:
+    mark = "*" if row["broken"] else " "
+    seq = f"{row['seq_p50']:.1f}/{row['seq_p99']:.1f}"
+    create = max(row.get("pipeline_p99", math.nan), row.get("endpoint_p99", math.nan))
+    return (f"{row['cpu']:>6.1f} {row['rss']:>6.1f} {row['gen_cpu']:>6.1f} "
+            f"{row['seq_per_s']:>7.1f} {seq:>13} {create:>10.1f} "
+            f"{row.get('connect_p99', math.nan):>11.1f} {row.get('release_p99', math.nan):>11.1f} "
+            f"{row['cpu_ms_per_seq']:>10.2f} {row['failures']:>4d}{mark}")
+
+
 def cells(row: dict[str, Any] | None) -> str:
+    width = len(header())
     if row is None:
-        return " " * len(HEADER)
+        return " " * width
     if "error" in row:
-        return f"{'failed: ' + row['error'][:len(HEADER) - 8]:<{len(HEADER)}}"
+        return f"{'failed: ' + row['error'][:width - 8]:<{width}}"
+    if SCENARIO == "control-plane":
+        return control_cells(row)
     mark = "*" if row["broken"] else " "
     video = f"{row['video_p50']:.1f}/{row['video_p99']:.1f}"
     audio = f"{row['audio_p50']:.1f}/{row['audio_p99']:.1f}"
@@ -294,16 +394,18 @@ def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, key: str) -> str:
 def table(rows: list[dict[str, Any]], servers: list[str]) -> str:
     by = {(r["server"], r["n"]): r for r in rows}
     ns = sorted({r["n"] for r in rows})
-    title = "    " + " | ".join(f"{s:<{len(HEADER)}}" for s in servers)
-    lines = [title, f"{'N':>3} " + " | ".join(HEADER for _ in servers)]
+    title = "    " + " | ".join(f"{s:<{len(header())}}" for s in servers)
+    lines = [title, f"{'N':>3} " + " | ".join(header() for _ in servers)]
+    second = "seq/s" if SCENARIO == "control-plane" else "pkt/CPU-s"
+    key = "seq_per_s" if SCENARIO == "control-plane" else "pkt_per_cpu_s"
     if len(servers) == 2:
         lines[0] += " | ours/janus"
-        lines[1] += " |  CPU  pkt/CPU-s"
+        lines[1] += f" |  CPU {second:>9}"
     for n in ns:
         line = f"{n:>3} " + " | ".join(cells(by.get((s, n))) for s in servers)
         if len(servers) == 2:
             a, b = by.get((servers[0], n)), by.get((servers[1], n))
-            line += f" | {ratio(a, b, 'cpu'):>5} {ratio(a, b, 'pkt_per_cpu_s'):>9}"
+            line += f" | {ratio(a, b, 'cpu'):>5} {ratio(a, b, key):>9}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -327,6 +429,12 @@ def plot(rows: list[dict[str, Any]], servers: list[str], path: Path, title: str)
         cpu_axis.plot(ns, [r["cpu"] for r in good], "o-", color=color, label=f"{server} server")
         cpu_axis.plot(ns, [r["gen_cpu"] for r in good], "x:", color=color,
                       label=f"generator ({server})")
+        if SCENARIO == "control-plane":
+            delay_axis.plot(ns, [r["seq_p50"] for r in good], "o-", color=color,
+                            label=f"{server} sequence p50")
+            delay_axis.plot(ns, [r["seq_p99"] for r in good], "s--", color=color,
+                            label=f"{server} sequence p99")
+            continue
         delay_axis.plot(ns, [r["video_p50"] for r in good], "o-", color=color,
                         label=f"{server} video p50")
         delay_axis.plot(ns, [r["video_p99"] for r in good], "s--", color=color,
@@ -334,10 +442,13 @@ def plot(rows: list[dict[str, Any]], servers: list[str], path: Path, title: str)
         delay_axis.plot(ns, [r["audio_p99"] for r in good], "^:", color=color,
                         label=f"{server} audio p99")
     delay_axis.set_yscale("log")
-    for axis, label in ((cpu_axis, "CPU, % of one core"), (delay_axis, "frame delay, ms")):
+    delay_label = "sequence latency, ms" if SCENARIO == "control-plane" else "frame delay, ms"
+    x_label = {"loopback": "loopback sessions (N)", "one-to-many": "viewers of one presenter (N)",
+               "control-plane": "concurrent clients (N)"}[SCENARIO]
+    for axis, label in ((cpu_axis, "CPU, % of one core"), (delay_axis, delay_label)):
         axis.set_xscale("log", base=2)
         axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))
-        axis.set_xlabel("loopback sessions (N)")
+        axis.set_xlabel(x_label)
         axis.set_ylabel(label)
         axis.grid(True, alpha=0.3)
         axis.legend(fontsize=8)
@@ -386,7 +497,8 @@ def run_in_netns(argv: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scenario", choices=("loopback",), default="loopback")
+    parser.add_argument("--scenario", choices=("loopback", "one-to-many", "control-plane"),
+                        default="loopback")
     parser.add_argument("--servers", default="kurento,janus")
     parser.add_argument("--sessions", default="1,2,4,8,16,32,64,128")
     parser.add_argument("--max", type=int, default=128, help="largest N tried")
@@ -398,6 +510,8 @@ def main() -> int:
     parser.add_argument("--keep-going", action="store_true",
                         help="go on up the ladder after quality broke (not after a failure)")
     parser.add_argument("--logs", type=Path, help="keep the servers' and generator's logs here")
+    parser.add_argument("--profile", type=Path,
+                        help="perf record -g our server in each window, data into this folder")
     parser.add_argument("--no-netns", action="store_true",
                         help="run in this namespace (our server only; see the warning)")
     parser.add_argument("--in-netns", help=argparse.SUPPRESS)
@@ -408,8 +522,10 @@ def main() -> int:
         print("warning: not in a network namespace: only the 127.0.0.1 binding keeps the "
               "traffic local; run as root without --no-netns to keep everything on lo",
               file=sys.stderr)
-    global LOGS
+    global LOGS, SCENARIO, PROFILE
     LOGS = args.logs.resolve() if args.logs else None
+    PROFILE = args.profile.resolve() if args.profile else None
+    SCENARIO = args.scenario
     servers = args.servers.split(",")
     ladder = [n for n in (int(x) for x in args.sessions.split(",")) if n <= args.max]
     from loadgen.clip import FPS, HEIGHT, WIDTH, ensure_clip, load_clip
@@ -418,20 +534,33 @@ def main() -> int:
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     where = (f"network namespace {args.in_netns} (lo, and 127.0.0.1/32 on an empty bridge "
              "for Janus)" if args.in_netns else "127.0.0.1, this namespace")
-    title = (f"loopback: VP8 {WIDTH}x{HEIGHT} {FPS} fps + Opus, {clip.bitrate / 1000:.0f} "
-             f"kbit/s per session; {os.cpu_count()} CPUs; {date}")
+    if args.scenario == "control-plane":
+        title = (f"control-plane: N clients each repeating create pipeline + WebRtcEndpoint, "
+                 f"connect, release (Janus: create, attach, detach, destroy); "
+                 f"{os.cpu_count()} CPUs; {date}")
+    else:
+        media = (f"VP8 {WIDTH}x{HEIGHT} {FPS} fps + Opus, {clip.bitrate / 1000:.0f} kbit/s "
+                 "per stream")
+        what = ("N echo sessions" if args.scenario == "loopback" else
+                "1 presenter, N viewers (ours: WebRtcEndpoint → N WebRtcEndpoints; Janus: "
+                f"videoroom; goal {PACKETS_GOAL:,} pkt/CPU-s)")
+        title = f"{args.scenario}: {what}; {media}; {os.cpu_count()} CPUs; {date}"
     print(f"{title}\nwindow {args.window:.0f} s, {where}, generator on {args.stack}",
           flush=True)
     rows: list[dict[str, Any]] = []
     for server in servers:
         for n in ladder:
             try:
-                row = run_row(server, n, args.window, args.settle, args.stack)
+                row = run_row(server, n, args.window, args.settle, args.stack, args.scenario)
             except Exception as error:  # a broken row must not hide the others
                 row = {"server": server, "n": n, "error": f"{type(error).__name__}: {error}",
                        "broken": True}
             rows.append(row)
             print(f"{server:<8} {n:>3} {cells(row)}", flush=True)
+            if PROFILE is not None and "server_threads" in row:
+                busiest = list(row["server_threads"].items())[:12]
+                print("         threads (% of a core, count): " + ", ".join(
+                    f"{name} {v['cpu']:.1f} ({v['count']})" for name, v in busiest), flush=True)
             if row["broken"] and ("error" in row or not args.keep_going):
                 break
     print()

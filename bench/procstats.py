@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -24,3 +25,33 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of a process's threads, summed by thread name (``comm``).
+
+    Digits are folded (``nicesrc12:src`` → ``nicesrc#:src``) so that one figure
+    stands for all the sessions' threads of a kind.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    result: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = re.sub(r"\d+", "#", name)
+        result[name] = result.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return result
+
+
+def thread_count(pid: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = re.sub(r"\d+", "#", (task / "comm").read_text().strip())
+        except OSError:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    return counts

@@ -56,16 +56,30 @@ def total(counters: list[RtpCounters], name: str) -> int:
 
 
 async def run(target: Target, sessions: int, window: float, settle: float,
-              stack: str = "gst") -> None:
+              stack: str = "gst", scenario: str = "loopback") -> None:
     clip = load_clip()
     source = Source(clip)
     loop = asyncio.get_running_loop()
     peers: list[Any] = []
+    presenter: Any = None
     await target.open()
     try:
         source.start()
         began = time.monotonic()
-        for index in range(sessions):
+        if scenario == "one-to-many":
+            # One presenter (sends, receives nothing), then N viewers (receive only).
+            presenter = Session(-1, source.sent_times, loop, clip.video_caps,
+                                clip.audio_caps, role="sendonly")
+            presenter.create()
+            source.sessions.append(presenter)
+            await target.present(presenter)
+            for index in range(sessions):
+                viewer = Session(index, source.sent_times, loop, clip.video_caps,
+                                 clip.audio_caps, role="recvonly")
+                viewer.create()
+                peers.append(viewer)
+                await target.view(viewer)
+        for index in range(sessions if scenario == "loopback" else 0):
             session: Any
             if stack == "aiortc":
                 from .aiortc_peer import AiortcSession
@@ -103,6 +117,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
         await source.stop()
         for peer in peers:
             peer.close()
+        if presenter is not None:
+            presenter.close()
         await target.close()
 
 
@@ -161,6 +177,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=3.0)
     parser.add_argument("--stack", choices=("gst", "aiortc"), default="gst",
                         help="webrtcbin (default) or aiortc sessions")
+    parser.add_argument("--scenario", choices=("loopback", "one-to-many"), default="loopback",
+                        help="N echo sessions, or 1 presenter and N viewers (gst stack only)")
     args = parser.parse_args()
     target: Target = (KurentoTarget(args.url) if args.target == "kurento"
                       else JanusTarget(args.url))
@@ -171,7 +189,8 @@ def main() -> None:
             with loopback_only():
                 asyncio.run(run(target, args.sessions, args.window, args.settle, "aiortc"))
         else:
-            asyncio.run(run(target, args.sessions, args.window, args.settle))
+            asyncio.run(run(target, args.sessions, args.window, args.settle,
+                            scenario=args.scenario))
     except Exception as error:
         emit("error", message=f"{type(error).__name__}: {error}")
         raise SystemExit(1) from error

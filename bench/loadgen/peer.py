@@ -71,6 +71,9 @@ class Session:
     candidates: asyncio.Queue[tuple[int, str]] = field(default_factory=asyncio.Queue)
     first_video: float | None = None
     dropped_candidates: int = 0
+    # "sendrecv" (loopback), "sendonly" (a one-to-many presenter: nothing comes back),
+    # "recvonly" (a viewer: nothing is sent, no appsrc).
+    role: str = "sendrecv"
     _agent: Any = None
 
     def create(self) -> None:
@@ -78,13 +81,21 @@ class Session:
         # sometimes names none (the payloader's caps come later), and Janus then drops
         # that stream as "Unknown SSRC".
         ssrcs = (random.randint(1, 2**31), random.randint(1, 2**31))
-        pipeline = Gst.parse_launch(
-            f"webrtcbin name=webrtc bundle-policy=max-compat latency={LATENCY_MS} "
-            f'appsrc name=video {APPSRC} caps="{self.video_caps}" '
-            f"! rtpvp8pay pt={VIDEO_PT} ssrc={ssrcs[0]} mtu=1200 picture-id-mode=15-bit "
-            "! webrtc.sink_0 "
-            f'appsrc name=audio {APPSRC} caps="{self.audio_caps}" '
-            f"! rtpopuspay pt={AUDIO_PT} ssrc={ssrcs[1]} ! webrtc.sink_1")
+        if self.role == "recvonly":
+            # (parse_launch of one element gives the element, not a pipeline)
+            pipeline = Gst.Pipeline.new(f"viewer{self.index}")
+            webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
+            webrtc.set_property("latency", LATENCY_MS)
+            webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_COMPAT)
+            pipeline.add(webrtc)
+        else:
+            pipeline = Gst.parse_launch(
+                f"webrtcbin name=webrtc bundle-policy=max-compat latency={LATENCY_MS} "
+                f'appsrc name=video {APPSRC} caps="{self.video_caps}" '
+                f"! rtpvp8pay pt={VIDEO_PT} ssrc={ssrcs[0]} mtu=1200 picture-id-mode=15-bit "
+                "! webrtc.sink_0 "
+                f'appsrc name=audio {APPSRC} caps="{self.audio_caps}" '
+                f"! rtpopuspay pt={AUDIO_PT} ssrc={ssrcs[1]} ! webrtc.sink_1")
         self.pipeline = pipeline
         self.webrtc = pipeline.get_by_name("webrtc")
         self.video_src = pipeline.get_by_name("video")
@@ -94,10 +105,15 @@ class Session:
         # libnice looks for a UPnP gateway by default (SSDP multicast to
         # 239.255.255.250): nothing may leave loopback.
         self._agent.get_property("agent").set_property("upnp", False)
+        direction = {"sendrecv": GstWebRTC.WebRTCRTPTransceiverDirection.SENDRECV,
+                     "sendonly": GstWebRTC.WebRTCRTPTransceiverDirection.SENDONLY,
+                     "recvonly": GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY}[self.role]
         for index, caps in ((0, VIDEO_RTP), (1, AUDIO_RTP)):
+            if self.role == "recvonly":
+                self.webrtc.emit("add-transceiver", direction, Gst.Caps.from_string(caps))
+                continue
             transceiver = self.webrtc.emit("get-transceiver", index)
-            transceiver.set_property("direction",
-                                     GstWebRTC.WebRTCRTPTransceiverDirection.SENDRECV)
+            transceiver.set_property("direction", direction)
             transceiver.set_property("codec-preferences", Gst.Caps.from_string(
                 f"{caps},ssrc=(uint){ssrcs[index]}"))
         self.webrtc.connect("on-ice-candidate", self._on_ice_candidate)
@@ -124,14 +140,36 @@ class Session:
     async def offer(self) -> str:
         return await asyncio.wait_for(asyncio.to_thread(self._offer_sync), PROMISE_TIMEOUT)
 
-    def _answer_sync(self, sdp: str) -> None:
+    def _answer_to_sync(self, sdp: str) -> str:
+        """The server offers (Janus videoroom subscriber): answer it (recvonly)."""
         from .gst import GstSdp
 
+        sdp = self._loopback_only(sdp)
+        result, message = GstSdp.SDPMessage.new_from_text(sdp)
+        if result != GstSdp.SDPResult.OK:
+            raise RuntimeError(f"session {self.index}: unparsable offer")
+        offer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.OFFER, message)
+        self._promise("set-remote-description", offer)
+        reply = self._promise("create-answer", None)
+        answer = reply.get_value("answer")
+        self._promise("set-local-description", answer)
+        return str(answer.sdp.as_text())
+
+    async def answer_to(self, sdp: str) -> str:
+        return await asyncio.wait_for(asyncio.to_thread(self._answer_to_sync, sdp),
+                                      PROMISE_TIMEOUT)
+
+    def _loopback_only(self, sdp: str) -> str:
         lines = sdp.splitlines()
         kept = [line for line in lines
                 if not line.startswith("a=candidate:") or loopback_candidate(line)]
         self.dropped_candidates += len(lines) - len(kept)
-        sdp = "\r\n".join(kept) + "\r\n"
+        return "\r\n".join(kept) + "\r\n"
+
+    def _answer_sync(self, sdp: str) -> None:
+        from .gst import GstSdp
+
+        sdp = self._loopback_only(sdp)
         result, message = GstSdp.SDPMessage.new_from_text(sdp)
         if result != GstSdp.SDPResult.OK:
             raise RuntimeError(f"session {self.index}: unparsable answer")
@@ -207,6 +245,8 @@ class Session:
     # -- sending (the source calls these on the event loop) --------------------------------
 
     def push(self, kind: str, data: Any, keyframe: bool) -> None:
+        if self.video_src is None:
+            return  # a viewer sends nothing
         if kind == "video":
             if not self.video_started:
                 if not keyframe:

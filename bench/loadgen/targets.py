@@ -21,6 +21,8 @@ import aiohttp
 
 from .peer import Session  # or an AiortcSession: the same interface
 
+ROOM = 1234  # the videoroom room compare.py configures for Janus
+
 
 class Target(Protocol):
     name: str
@@ -28,6 +30,10 @@ class Target(Protocol):
     async def open(self) -> None: ...
 
     async def negotiate(self, session: Session) -> None: ...
+
+    async def present(self, session: Session) -> None: ...
+
+    async def view(self, session: Session) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -44,6 +50,8 @@ class KurentoTarget:
         self._client: Any = None
         self._stack = contextlib.AsyncExitStack()
         self._pipelines: list[Any] = []
+        self._presenter: Any = None
+        self._presenter_pipeline: Any = None
 
     async def open(self) -> None:
         from kurento.client import KurentoClient
@@ -83,6 +91,52 @@ class KurentoTarget:
         asyncio.get_running_loop().create_task(trickle())
         await endpoint.gather_candidates()
 
+    # -- one-to-many: one pipeline, the presenter's endpoint connected to each viewer's --
+
+    async def _endpoint(self, session: Session, pipeline: Any) -> Any:
+        from kurento.client import IceCandidateFound, WebRtcEndpoint
+
+        endpoint = await WebRtcEndpoint.create(pipeline)
+
+        async def found(event: IceCandidateFound) -> None:
+            candidate = event.candidate
+            session.add_candidate(candidate.sdp_m_line_index, candidate.candidate)
+
+        await endpoint.on(IceCandidateFound, found)
+        return endpoint
+
+    async def _offer_to(self, session: Session, endpoint: Any) -> None:
+        from kurento.client import IceCandidate
+
+        offer = await session.offer()
+        mids = offer_mids(offer)
+        answer = await endpoint.process_offer(offer)
+        await session.accept(answer)
+
+        async def trickle() -> None:
+            while True:
+                mline, candidate = await session.candidates.get()
+                mid = mids[mline] if mline < len(mids) else ""
+                await endpoint.add_ice_candidate(
+                    IceCandidate(candidate=candidate, sdp_mid=mid, sdp_m_line_index=mline))
+
+        asyncio.get_running_loop().create_task(trickle())
+        await endpoint.gather_candidates()
+
+    async def present(self, session: Session) -> None:
+        from kurento.client import MediaPipeline
+
+        pipeline = await MediaPipeline.create(self._client)
+        self._pipelines.append(pipeline)
+        self._presenter = await self._endpoint(session, pipeline)
+        self._presenter_pipeline = pipeline
+        await self._offer_to(session, self._presenter)
+
+    async def view(self, session: Session) -> None:
+        endpoint = await self._endpoint(session, self._presenter_pipeline)
+        await self._presenter.connect(endpoint)
+        await self._offer_to(session, endpoint)
+
     async def close(self) -> None:
         for pipeline in self._pipelines:
             with contextlib.suppress(Exception):
@@ -102,6 +156,7 @@ class JanusTarget:
         self._events: dict[int, asyncio.Queue[dict[str, Any]]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._session_id = 0
+        self._publisher = 0
 
     async def open(self) -> None:
         self._http = aiohttp.ClientSession()
@@ -174,6 +229,78 @@ class JanusTarget:
                                      "candidate": payload}, wait=False)
 
         asyncio.get_running_loop().create_task(trickle())
+
+    # -- one-to-many: the videoroom plugin, one publisher and N subscribers in ROOM ----
+
+    async def _event(self, handle: int, predicate: Any) -> dict[str, Any]:
+        events = self._events[handle]
+        while True:
+            event = await asyncio.wait_for(events.get(), 10)
+            data = event.get("plugindata", {}).get("data", {})
+            if data.get("error"):
+                raise RuntimeError(f"janus videoroom: {data['error']}")
+            if predicate(event, data):
+                return event
+
+    async def _attach(self, plugin: str) -> int:
+        attached = await self._request({"janus": "attach", "plugin": plugin})
+        handle = int(attached["data"]["id"])
+        self._events[handle] = asyncio.Queue()
+        return handle
+
+    def _trickle(self, session: Session, handle: int, mids: list[str]) -> None:
+        async def trickle() -> None:
+            while True:
+                mline, candidate = await session.candidates.get()
+                mid = mids[mline] if mline < len(mids) else ""
+                payload: dict[str, Any] = (
+                    {"candidate": candidate, "sdpMid": mid, "sdpMLineIndex": mline}
+                    if candidate else {"completed": True})
+                await self._request({"janus": "trickle", "handle_id": handle,
+                                     "candidate": payload}, wait=False)
+
+        asyncio.get_running_loop().create_task(trickle())
+
+    async def present(self, session: Session) -> None:
+        handle = await self._attach("janus.plugin.videoroom")
+        await self._request({"janus": "message", "handle_id": handle, "body": {
+            "request": "join", "ptype": "publisher", "room": ROOM, "display": "bench"}},
+            wait=False)
+        joined = await self._event(handle, lambda _e, d: d.get("videoroom") == "joined")
+        self._publisher = int(joined["plugindata"]["data"]["id"])
+        offer = await session.offer()
+        mids = offer_mids(offer)
+        await self._request({"janus": "message", "handle_id": handle, "body": {
+            "request": "publish", "audio": True, "video": True},
+            "jsep": {"type": "offer", "sdp": offer}}, wait=False)
+        event = await self._event(handle, lambda e, _d: (e.get("jsep") or {}).get("type")
+                                  == "answer")
+        await session.accept(event["jsep"]["sdp"])
+        self._trickle(session, handle, mids)
+
+    async def view(self, session: Session) -> None:
+        handle = await self._attach("janus.plugin.videoroom")
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            # The feed exists once the publisher's PeerConnection is up: retry until then.
+            await self._request({"janus": "message", "handle_id": handle, "body": {
+                "request": "join", "ptype": "subscriber", "room": ROOM,
+                "streams": [{"feed": self._publisher}]}}, wait=False)
+            try:
+                event = await self._event(handle, lambda e, _d: (e.get("jsep") or {}).get(
+                    "type") == "offer")
+                break
+            except RuntimeError as error:
+                if "No such feed" not in str(error) or \
+                        asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+        offer = event["jsep"]["sdp"]
+        answer = await session.answer_to(offer)
+        await self._request({"janus": "message", "handle_id": handle,
+                             "body": {"request": "start"},
+                             "jsep": {"type": "answer", "sdp": answer}}, wait=False)
+        self._trickle(session, handle, offer_mids(offer))
 
     async def close(self) -> None:
         if self._session_id:

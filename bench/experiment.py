@@ -1,0 +1,220 @@
+"""Our server with experimental changes applied at start-up, for profiling only.
+
+``KPY_BENCH_EXPERIMENT=name[,name...] python bench/experiment.py --host ... --port ...``
+runs ``kurento.server`` after patching the WebRtcEndpoint's media part in memory, so a
+change to files other helpers are editing can be measured without touching them
+(``bench/compare.py`` uses it when ``KPY_BENCH_EXPERIMENT`` is set). Nothing here is
+used by the server itself; what proves worth it is applied in ``src/`` for real.
+
+Experiments:
+
+* ``latency0``: webrtcbin ``latency=0`` (receive jitterbuffers hold nothing);
+  ``latency=MS``: another value;
+* ``nolipsync``: rtpbin ``max-ts-offset=1`` ns: RTCP lip-sync offsets are refused, so
+  rtpbin never shifts one stream's timestamps against the other's;
+* ``nonack``: no ``do-nack`` on video transceivers (no RTX sender/receiver, no packet
+  store);
+* ``jbnone``: rtpbin ``buffer-mode=none`` (jitterbuffers timestamp from RTP only);
+* ``nosinksync``: webrtcbin's ``nicesink`` with ``sync=false``;
+* ``audioprobe``: times audio buffers at depayloader, bridge, payloader, srtpenc and
+  nicesink (printed every 5 s);
+* ``noclocksync``: the ``clocksync`` webrtcbin 1.22 puts in front of each sending
+  stream with ``sync=false`` (it held audio for the pipeline latency, 50 ms);
+* ``cacheref``: ``webrtc_fixes._g_object_ref`` cached (``find_library`` runs
+  ``ldconfig -p`` in a subprocess at every WebRtcEndpoint creation);
+* ``cheapguard``: the resource guard's ``/proc/self/{task,fd}`` listings at most every
+  0.5 s instead of at every ``create``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from typing import Any
+
+EXPERIMENTS = {e for e in os.environ.get("KPY_BENCH_EXPERIMENT", "").split(",") if e}
+
+
+def patch() -> None:
+    from kurento.engine.gst import webrtc, webrtc_fixes
+
+    if "cacheref" in EXPERIMENTS:
+        # find_library() runs `ldconfig -p` in a subprocess on every call.
+        webrtc_fixes._g_object_ref = functools.cache(webrtc_fixes._g_object_ref)
+    if "cheapguard" in EXPERIMENTS:
+        from kurento.server import resources
+
+        counted = resources._count
+        cache: dict[str, tuple[float, int]] = {}
+
+        def count(path: str) -> int:  # at most one listdir per path and 0.5 s
+            now = time.monotonic()
+            seen = cache.get(path)
+            if seen is None or now - seen[0] > 0.5:
+                seen = cache[path] = (now, counted(path))
+            return seen[1]
+
+        resources._count = count
+
+    cls: Any = webrtc.WebRtcElement
+    original_build = cls.build
+    original_add = cls._add_transceiver
+
+    def build(self: Any) -> None:
+        original_build(self)
+        if "latency0" in EXPERIMENTS:
+            self.webrtc.set_property("latency", 0)
+        for name in EXPERIMENTS:
+            if name.startswith("latency="):
+                self.webrtc.set_property("latency", int(name.split("=")[1]))
+        if "audioprobe" in EXPERIMENTS:
+            _audio_probes(self)
+        if "nosinksync" in EXPERIMENTS:
+            self.pipeline.connect("deep-element-added", _no_sink_sync)
+        if "noclocksync" in EXPERIMENTS:
+            self.webrtc.connect("deep-element-added", _no_clocksync)
+        rtpbin = self.webrtc.get_by_name("rtpbin")
+        if rtpbin is not None:
+            if "nolipsync" in EXPERIMENTS:
+                rtpbin.set_property("max-ts-offset", 1)
+            if "jbnone" in EXPERIMENTS:
+                rtpbin.set_property("buffer-mode", 0)
+
+    def add_transceiver(self: Any, stream: Any, *args: Any, **kwargs: Any) -> None:
+        original_add(self, stream, *args, **kwargs)
+        if "nonack" in EXPERIMENTS and stream.transceiver is not None:
+            stream.transceiver.set_property("do-nack", False)
+
+    cls.build = build
+    cls._add_transceiver = add_transceiver
+
+
+_PROBE_LOG: dict[str, list[tuple[int, float]]] = {}
+
+
+def _audio_probes(element: Any) -> None:
+    """Times (monotonic) of audio buffers at points of the endpoint, printed every 5 s."""
+    import threading
+    import time
+
+    from kurento.engine.gst._gst import Gst
+
+    def probe(name: str) -> Any:
+        log = _PROBE_LOG.setdefault(f"{element.name}:{name}", [])
+
+        def on_buffer(_pad: Any, info: Any) -> Any:
+            log.append((info.get_buffer().pts, time.monotonic()))
+            return Gst.PadProbeReturn.OK
+
+        return on_buffer
+
+    def rtp_audio(name: str) -> Any:
+        log = _PROBE_LOG.setdefault(f"{element.name}:{name}", [])
+
+        def on_buffer(_pad: Any, info: Any) -> Any:
+            buffer = info.get_buffer()
+            ok, header = buffer.map(Gst.MapFlags.READ)
+            if ok:
+                pt = header.data[1] & 0x7F if len(header.data) > 1 else 0
+                buffer.unmap(header)
+                if pt == 111:
+                    log.append((buffer.pts, time.monotonic()))
+            return Gst.PadProbeReturn.OK
+
+        return on_buffer
+
+    pipeline = element.pipeline
+    for ident, point in (("audio_depayed", "1 depayed"), ("audio_in", "2 bridged")):
+        pad = pipeline.get_by_name(ident).get_static_pad("src")
+        pad.add_probe(Gst.PadProbeType.BUFFER, probe(point))
+
+    def added(_bin: Any, _sub: Any, child: Any) -> None:
+        factory = child.get_factory()
+        name = factory.get_name() if factory is not None else ""
+        print(f"audioprobe added {name} {child.get_name()} in {_sub.get_name()}",
+              file=sys.stderr, flush=True)
+        if name == "clocksync":
+            child.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER,
+                                                  rtp_audio(f"6 clocksync {child.get_name()}"))
+        if name == "rtpopuspay":
+            child.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, probe("3 payloaded"))
+        elif name == "srtpenc":
+            child.get_static_pad("sink_rtp_0" if False else "rtp_sink_0") and None
+            for pad in child.sinkpads:
+                pad.add_probe(Gst.PadProbeType.BUFFER, rtp_audio(f"4 srtpenc {pad.get_name()}"))
+        elif name in ("nicesink", "dtlsenc"):
+            child.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER,
+                                                   rtp_audio(f"5 {name} {child.get_name()}"))
+        if name in ("rtpfunnel", "rtpsession", "rtprtxsend", "rtpstorage", "rtpulpfecenc",
+                    "rtpredenc", "funnel", "rtpbin", "srtpenc"):
+            def watch(pad: Any) -> None:
+                if pad.get_direction() == Gst.PadDirection.SRC and "rtcp" not in pad.get_name():
+                    pad.add_probe(Gst.PadProbeType.BUFFER,
+                                  rtp_audio(f"6 {name}:{pad.get_name()}"))
+
+            for pad in child.srcpads:
+                watch(pad)
+            child.connect("pad-added", lambda _e, pad: watch(pad))
+
+    pipeline.connect("deep-element-added", added)
+
+    def report() -> None:
+        try:
+            _report()
+        except Exception as error:
+            print(f"audioprobe report failed: {error!r}", file=sys.stderr, flush=True)
+
+    def _report() -> None:
+        while True:
+            time.sleep(5)
+            print(f"audioprobe {element.name}: {[(k, len(v)) for k, v in _PROBE_LOG.items()]}",
+                  file=sys.stderr, flush=True)
+            names = sorted(k for k in _PROBE_LOG if k.startswith(element.name)
+                           and _PROBE_LOG[k])
+            if len(names) < 2:
+                continue
+            first = dict(_PROBE_LOG[names[0]][-300:])
+            line = []
+            for k in names[1:]:
+                deltas = sorted(1000 * (t - first[pts]) for pts, t in _PROBE_LOG[k][-300:]
+                                if pts in first)
+                if deltas:
+                    line.append(f"{k.split(':', 1)[1]} +{deltas[len(deltas) // 2]:.1f}ms "
+                                f"(max {deltas[-1]:.1f}, {len(deltas)} matched)")
+            print(f"{element.name} " + ", ".join(line), file=sys.stderr, flush=True)
+
+    threading.Thread(target=report, daemon=True).start()
+
+
+def _no_clocksync(_bin: Any, _sub: Any, element: Any) -> None:
+    """webrtcbin 1.22 puts a clocksync (sync=true) in front of each send stream."""
+    factory = element.get_factory()
+    if factory is not None and factory.get_name() == "clocksync":
+        element.set_property("sync", False)
+
+
+def _no_sink_sync(_bin: Any, _sub: Any, element: Any) -> None:
+    factory = element.get_factory()
+    if factory is not None and factory.get_name() == "nicesink":
+        print(f"nicesink {element.get_name()} sync={element.get_property('sync')}",
+              file=sys.stderr, flush=True)
+        element.set_property("sync", False)
+
+
+def main() -> None:
+    unknown = {e for e in EXPERIMENTS if not e.startswith("latency=")} - {
+        "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
+        "cheapguard", "noclocksync"}
+    if unknown:
+        raise SystemExit(f"unknown experiments: {sorted(unknown)}")
+    patch()
+    from kurento.server.__main__ import main as server_main
+
+    print(f"experiments: {sorted(EXPERIMENTS)}", file=sys.stderr, flush=True)
+    server_main()
+
+
+if __name__ == "__main__":
+    main()
