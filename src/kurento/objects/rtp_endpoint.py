@@ -21,13 +21,10 @@ import base64
 import binascii
 import logging
 import os
-import time
 from typing import TYPE_CHECKING, Any
 
-from kurento.engine.contract import WebRtcError
 from kurento.engine.rtp_contract import SRTP_KEY_SIZES, RtpConfig, RtpMedia, SdesKey
-from kurento.objects.rtp_stats import rtp_stream_stats
-from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
+from kurento.objects.sdp_endpoint import BaseRtpEndpoint
 from kurento.objects.transcoding import TranscodingReports
 from kurento.protocol import errors as e
 
@@ -56,26 +53,6 @@ class RtpEndpoint(TranscodingReports, BaseRtpEndpoint):
         self.rtp_media.configure(RtpConfig(
             address=self._address(), crypto=self.crypto,
             mtu=int(self.props.get("mtu") or 1200)))
-
-    # The RTP counters come from rtpbin through a worker thread: this one awaits.
-    async def get_stats(  # type: ignore[override]
-        self, media_type: str | None = None
-    ) -> dict[str, Any]:
-        now = int(time.time() * 1000)
-        stats: dict[str, Any] = {self.id: {
-            "__type__": "EndpointStats", "id": self.id, "type": "endpoint",
-            "timestampMillis": now, "inputLatency": [], "E2ELatency": [],
-        }}
-        if self.negotiation is Negotiation.DONE:
-            try:
-                streams = await self.sdp_media.stats()
-            except WebRtcError as error:  # stats are best effort: the element's entry stays
-                log.warning("%s: no RTP stats: %s", self.id, error)
-                streams = []
-            for stream in streams:
-                if media_type in (None, stream.kind.value):
-                    stats[stream.id] = rtp_stream_stats(stream, now)
-        return stats
 
     def _address(self) -> str:
         extra = self.context.settings.extra

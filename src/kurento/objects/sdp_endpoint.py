@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
+import time
 from typing import Any
 
 from kurento.engine.contract import (
@@ -21,7 +23,10 @@ from kurento.engine.contract import (
 )
 from kurento.objects.bandwidth import BandwidthMixin
 from kurento.objects.element import MediaElement
+from kurento.objects.rtp_stats import rtp_stream_stats
 from kurento.protocol import errors as e
+
+log = logging.getLogger(__name__)
 
 # KMS's own defaults for the BaseRtpEndpoint/SdpEndpoint knobs (reference §2.3).
 BANDWIDTH_DEFAULTS = {
@@ -179,3 +184,22 @@ class BaseRtpEndpoint(BandwidthMixin, MediaElement):
             old, self.media_state = self.media_state, new
             self.emit("MediaStateChanged", oldState=old, newState=new)
 
+    # The RTP counters come from the engine through a worker thread: this one awaits.
+    async def get_stats(  # type: ignore[override]
+        self, media_type: str | None = None
+    ) -> dict[str, Any]:
+        now = int(time.time() * 1000)
+        stats: dict[str, Any] = {self.id: {
+            "__type__": "EndpointStats", "id": self.id, "type": "endpoint",
+            "timestampMillis": now, "inputLatency": [], "E2ELatency": [],
+        }}
+        if self.negotiation is Negotiation.DONE:
+            try:
+                streams = await self.sdp_media.stats()
+            except WebRtcError as error:  # stats are best effort: the element's entry stays
+                log.warning("%s: no RTP stats: %s", self.id, error)
+                streams = []
+            for stream in streams:
+                if media_type in (None, stream.kind.value):
+                    stats[stream.id] = rtp_stream_stats(stream, now)
+        return stats

@@ -11,11 +11,10 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from kurento.engine.contract import WebRtcConfig, WebRtcError, WebRtcMedia
+from kurento.engine.contract import WebRtcConfig, WebRtcMedia
 from kurento.objects.ice_candidates import with_external_address
 from kurento.objects.network_interfaces import interface_addresses
-from kurento.objects.rtp_stats import rtp_stream_stats
-from kurento.objects.sdp_endpoint import BaseRtpEndpoint, Negotiation
+from kurento.objects.sdp_endpoint import BaseRtpEndpoint
 from kurento.objects.transcoding import TranscodingReports
 from kurento.objects.webrtc_data import DataChannelsMixin
 from kurento.protocol import errors as e
@@ -112,26 +111,12 @@ class WebRtcEndpoint(TranscodingReports, DataChannelsMixin, BaseRtpEndpoint):
 
     # --- stats ------------------------------------------------------------------------
 
-    # The RTP counters come from webrtcbin through a worker thread: this one awaits.
     async def get_stats(  # type: ignore[override]
         self, media_type: str | None = None
     ) -> dict[str, Any]:
-        now = int(time.time() * 1000)
-        stats: dict[str, Any] = {self.id: {
-            "__type__": "EndpointStats", "id": self.id, "type": "endpoint",
-            "timestampMillis": now, "inputLatency": [], "E2ELatency": [],
-        }}
-        if self.negotiation is Negotiation.DONE:
-            try:
-                streams = await self.sdp_media.stats()
-            except WebRtcError as error:  # stats are best effort: the element's entry stays
-                log.warning("%s: no RTP stats: %s", self.id, error)
-                streams = []
-            for stream in streams:
-                if media_type in (None, stream.kind.value):
-                    stats[stream.id] = rtp_stream_stats(stream, now)
+        stats = await super().get_stats(media_type)
         if media_type in (None, "DATA"):
-            stats.update(self.data_channel_stats(now))
+            stats.update(self.data_channel_stats(int(time.time() * 1000)))
         return stats
 
     # --- engine listener (loop) ---------------------------------------------------------

@@ -14,7 +14,7 @@ not transcoded. The network side is :mod:`.rtp_transport`; the SDP is
 * RTCP has its own port (RTP + 1): ``a=rtcp-mux`` in an offer is declined.
 * ``connectionState`` is CONNECTED once negotiated (no handshake in plain RTP,
   as in KMS); ``mediaState`` follows RTCP from the peer
-  (:class:`~.rtp_liveness.RtcpWatch`, rtpbin ``on-ssrc-active``).
+  (:class:`~.webrtc_ice.RtcpLiveness`, rtpbin ``on-ssrc-active``).
 * :meth:`RtpElement.routes` is empty: what enters goes to the network.
 """
 
@@ -32,14 +32,14 @@ from ..contract import (
     MediaKind,
     RtpStreamStats,
     SdpMismatchError,
-    WebRtcError,
 )
 from ..rtp_contract import RtpConfig
 from . import rtp_sdp, rtp_stats
 from .element import GstElement
-from .rtp_liveness import RtcpWatch
 from .rtp_transport import Transport, bind_pair
+from .sdp_steps import run_step
 from .webrtc_fixes import keyframe_request
+from .webrtc_ice import RtcpLiveness
 from .webrtc_media import MediaPorts
 from .webrtc_sdp import Codec
 
@@ -48,6 +48,11 @@ T = TypeVar("T")
 
 RTPBIN_LATENCY_MS = 50  # jitterbuffer: enough to reorder on a LAN, little delay
 NEW_STREAM_KEYFRAME_DELAY = 0.2  # s: the depayloader is linked by then
+# mediaState times out after this long without RTCP. Plain RTP peers report at RFC 3550's
+# minimum interval, 5 s randomised up to 7.5 s (gst rtpbin, ffmpeg), where browsers report
+# every second: 5 s made such a peer flap between CONNECTED and DISCONNECTED; 12 s
+# tolerates one maximal interval plus slack (RFC 3550 §6.3.5 waits five intervals).
+RTCP_TIMEOUT = 12.0
 _AVPF = 3  # GstRTPProfile "avpf": feedback (PLI) may go out early
 _SAVPF = 4
 
@@ -77,8 +82,8 @@ class RtpElement(GstElement):
         self._session = random.randint(1, 2**62)  # our SDP's o= session id
         self._signals: list[tuple[Any, int]] = []
         self._ports = MediaPorts(self, self._refuse_input)
-        self._liveness = RtcpWatch(self.runtime, self._notify,
-                                  lambda: self._close_task is not None)
+        self._liveness = RtcpLiveness(self.runtime, self._notify,
+                                      lambda: self._close_task is not None, RTCP_TIMEOUT)
         self._connect(self.rtpbin, "pad-added", self._on_pad_added)
         self._connect(self.rtpbin, "on-ssrc-active", self._liveness.on_rtcp)
 
@@ -116,23 +121,7 @@ class RtpElement(GstElement):
         return text
 
     async def _blocking(self, what: str, fn: Callable[[], T]) -> T:
-        await self.started()
-        box: list[Any] = []
-
-        def run() -> None:
-            try:
-                box.append(fn())
-            except Exception as error:  # carried to the loop, with its message
-                box.append(error)
-
-        if not await self.runtime.worker.run(f"{what} {self!r}", run) or not box:
-            raise WebRtcError(f"{what}: no result in time")
-        if isinstance(box[0], WebRtcError):
-            raise box[0]
-        if isinstance(box[0], Exception):
-            raise WebRtcError(f"{what}: {box[0]}") from box[0]
-        result: T = box[0]
-        return result
+        return await run_step(self, what, fn)
 
     def _on_negotiated(self) -> None:
         """Loop: plain RTP is 'connected' once negotiated; media state follows RTCP."""

@@ -42,6 +42,7 @@ from . import webrtc_sdp as sdp
 from . import webrtc_stats
 from ._gst import Gst
 from .element import GstElement
+from .sdp_steps import run_step
 from .webrtc_cert import certificate_pem, with_fingerprint
 from .webrtc_data import DataChannels, reject_data_sections
 from .webrtc_fixes import (
@@ -158,23 +159,7 @@ class WebRtcElement(GstElement):
         return await self._blocking("process answer", lambda: self._apply_answer(answer, summary))
 
     async def _blocking(self, what: str, fn: Callable[[], T]) -> T:
-        await self.started()
-        box: list[Any] = []
-
-        def run() -> None:
-            try:
-                box.append(fn())
-            except Exception as error:  # carried to the loop, with its message
-                box.append(error)
-
-        if not await self.runtime.worker.run(f"{what} {self!r}", run) or not box:
-            raise WebRtcError(f"{what}: no result in time")
-        if isinstance(box[0], WebRtcError):
-            raise box[0]
-        if isinstance(box[0], Exception):
-            raise WebRtcError(f"{what}: {box[0]}") from box[0]
-        result: T = box[0]
-        return result
+        return await run_step(self, what, fn)
 
     # -- negotiation (worker threads) ------------------------------------------
 

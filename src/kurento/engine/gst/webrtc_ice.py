@@ -107,12 +107,15 @@ class RtcpLiveness:
 
     The streaming thread only stores a timestamp (no hand-over per RTCP packet);
     a 1 Hz timer on the loop, started at the first connection, reports changes.
+    ``timeout``: browsers report every second; plain RTP peers need longer (rtp.py).
     """
 
-    def __init__(self, runtime: Runtime, notify: Notify, closed: Callable[[], bool]) -> None:
+    def __init__(self, runtime: Runtime, notify: Notify, closed: Callable[[], bool],
+                 timeout: float = RTCP_TIMEOUT) -> None:
         self._runtime = runtime
         self._notify = notify
         self._closed = closed
+        self._timeout = timeout
         self._last = 0.0  # time.monotonic() of the last RTCP (written by streaming threads)
         self._connected = False
         self._started = False
@@ -130,7 +133,7 @@ class RtcpLiveness:
     def _tick(self) -> None:
         if self._closed():
             return  # no reschedule: the element is going
-        connected = time.monotonic() - self._last < RTCP_TIMEOUT
+        connected = self._last > 0 and time.monotonic() - self._last < self._timeout
         if connected != self._connected:
             self._connected = connected
             self._notify("on_media_state", connected)
