@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from tests.browser.netns import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -112,7 +112,9 @@ def demo_stack(netns: Netns, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         netns, "media-server",
         [sys.executable, "-m", "kurento.server", "--host", "127.0.0.1",
          "--port", str(MEDIA_PORT), "--path", "kurento"],
-        logs, port=MEDIA_PORT, cwd=ROOT)
+        logs, port=MEDIA_PORT, cwd=ROOT,
+        # as scripts/run.sh: the magic mirror's hat is fetched from the demo launcher
+        extra_env={"KURENTO_INTERNAL_NETWORKS": "127.0.0.1/32"})
     try:
         launcher = start_in_netns(
             netns, "demo-launcher",
@@ -140,21 +142,32 @@ def webrtc(demo_stack: DemoStack) -> DemoStack:
 
 
 @pytest.fixture(scope="package")
-def browser(netns: Netns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """Headless Debian Chromium inside ``netns`` (a fresh profile per launch)."""
+def playwright(netns: Netns) -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh --test")
     from playwright import sync_api
-    wrapper = tmp_path_factory.mktemp("chromium") / "chromium-in-netns"
+    with sync_api.sync_playwright() as driver:
+        yield driver
+
+
+def launch_chromium(playwright: Playwright, netns: Netns, folder: Path,
+                    extra_args: Sequence[str] = ()) -> Browser:
+    """Headless Debian Chromium inside ``netns`` (a fresh profile per launch)."""
+    wrapper = folder / "chromium-in-netns"
     wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {netns.name} {CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(wrapper), headless=True, args=CHROMIUM_ARGS, timeout=30_000)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return playwright.chromium.launch(executable_path=str(wrapper), headless=True,
+                                      args=[*CHROMIUM_ARGS, *extra_args], timeout=30_000)
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright, netns: Netns,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    browser = launch_chromium(playwright, netns, tmp_path_factory.mktemp("chromium"))
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @dataclass
@@ -165,8 +178,12 @@ class Pages:
     console: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
 
-    def open(self, path: str) -> Page:
+    def open(self, path: str, *, init_script: str | None = None) -> Page:
+        """``path`` of the demo launcher in a new page; ``init_script`` runs before
+        the page's own scripts (e.g. to change what its RTCPeerConnection offers)."""
         page = self.context.new_page()
+        if init_script is not None:
+            page.add_init_script(init_script)
         page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}"))
         page.on("pageerror", lambda exc: self.console.append(f"pageerror: {exc}"))
         page.goto(DEMO_URL + path, wait_until="load", timeout=15_000)
@@ -182,6 +199,10 @@ class Pages:
 def pages(browser: Browser, demo_stack: DemoStack) -> Iterator[Pages]:
     """A fresh browser context; any request that is not to the demo launcher is
     refused and makes the test fail (the pages must use only local files)."""
+    yield from guarded_pages(browser)
+
+
+def guarded_pages(browser: Browser) -> Iterator[Pages]:
     context = browser.new_context()
     context.set_default_timeout(15_000)
     opened = Pages(context)

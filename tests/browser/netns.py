@@ -13,7 +13,7 @@ import secrets
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,10 +110,11 @@ class NetnsProcess:
 
 
 def start_in_netns(netns: Netns, label: str, argv: Sequence[str], log_dir: Path, *,
-                   port: int, cwd: Path, startup_timeout: float = 30.0) -> NetnsProcess:
+                   port: int, cwd: Path, startup_timeout: float = 30.0,
+                   extra_env: Mapping[str, str] | None = None) -> NetnsProcess:
     """Starts ``argv`` inside ``netns`` and waits until it listens on 127.0.0.1:``port``."""
     log_path = log_dir / f"{label}.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(netns.command(*argv), stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, env=env, cwd=cwd)
