@@ -115,3 +115,22 @@ class ImageOverlayMedia(ElementEngine, Protocol):
 
     def remove_image(self, image_id: str) -> bool:
         """Stop drawing the image; False if no image has that id."""
+
+
+class CodeListener(ElementListener, Protocol):
+    """A ZBarFilter's news, on the loop (the element listener's, plus this)."""
+
+    def on_code_found(self, code_type: str, value: str) -> None:
+        """A code was read that Kurento reports (new, or the same one a second later).
+
+        ``code_type`` is zbar's name for the symbology (``QR-Code``, ``EAN-13``...).
+        """
+
+
+@runtime_checkable
+class ZBarFilterMedia(ElementEngine, Protocol):
+    """The media part of a ZBarFilter: its listener is a :class:`CodeListener`.
+
+    Unlike the other filters it does not re-encode: the video leaves as it came,
+    and a decoded copy is scanned for codes on the engine's own threads.
+    """

@@ -6,6 +6,7 @@ from kurento.filters.examples import EXAMPLES
 from kurento.objects.base import MediaObject
 from kurento.objects.filter import GStreamerFilter, python_filter_types
 from kurento.objects.filter_overlay import ImageOverlayFilter
+from kurento.objects.filter_zbar import ZBarFilter
 from kurento.objects.http_endpoint import HttpGetEndpoint, HttpPostEndpoint
 from kurento.objects.passthrough import PassThrough
 from kurento.objects.pipeline import MediaPipeline
@@ -25,5 +26,6 @@ FACTORIES: dict[str, type[MediaObject]] = {
     "WebRtcEndpoint": WebRtcEndpoint,
     "GStreamerFilter": GStreamerFilter,
     "ImageOverlayFilter": ImageOverlayFilter,
+    "ZBarFilter": ZBarFilter,
     **python_filter_types(EXAMPLES),
 }

@@ -9,6 +9,7 @@ from .element import GstElement
 from .filter import GStreamerFilterElement
 from .filter_overlay import ImageOverlayElement
 from .filter_python import PythonFilterElement
+from .filter_zbar import ZBarElement
 from .http_get import HttpGetElement
 from .http_post import HttpPostElement
 from .player import PlayerElement
@@ -48,4 +49,5 @@ FACTORIES: dict[str, type[GstElement]] = {
     GStreamerFilterElement.factory: GStreamerFilterElement,
     PythonFilterElement.factory: PythonFilterElement,
     ImageOverlayElement.factory: ImageOverlayElement,
+    ZBarElement.factory: ZBarElement,
 }
