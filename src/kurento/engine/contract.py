@@ -269,7 +269,7 @@ class BandwidthConfig:
     max_video_recv: int = 0  # b=AS on video, and the REMB ceiling
     min_video_recv: int = 0  # the REMB floor (never below 30 kbps)
     max_audio_recv: int = 0  # b=AS on audio
-    max_video_send: int = 500  # only an encoder would honour these (we never encode)
+    max_video_send: int = 500  # caps the endpoint's own transcoder (encoder_rate)
     min_video_send: int = 100
     packets_recv_interval_top: int = 100
     exponential_factor: float = 0.04
@@ -287,3 +287,17 @@ class BandwidthControl(Protocol):
 
     def set_bandwidth(self, config: BandwidthConfig) -> None:
         """Replace the knobs; SDP uses them at the next negotiation, REMB at once."""
+
+
+# --- Encoder bitrates (engine: kurento.engine.gst.encoder_rate) -----------------------------
+
+
+@runtime_checkable
+class EncoderBitrateControl(Protocol):
+    """An element's media that may encode video (filters, transcoding endpoints, player,
+    recorder): Kurento's ``encoderBitrate``, ``minEncoderBitrate``, ``maxEncoderBitrate``."""
+
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        """In bps (``minimum``/``maximum`` 0: unbounded). Encoders made later start at
+        ``target`` and live ones take it; REMB from WebRtcEndpoints the element feeds
+        moves them within [minimum, maximum]."""

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kurento.engine.contract import ElementEngine, Link, MediaKind
+from kurento.engine.contract import ElementEngine, EncoderBitrateControl, Link, MediaKind
 from kurento.objects.base import MediaObject
 from kurento.objects.pipeline import MediaPipeline, write_dot_file
 from kurento.protocol.errors import ConnectError, MediaObjectIllegalParamError
@@ -61,6 +61,7 @@ class MediaElement(MediaObject):
 
     async def start(self) -> None:
         self.media = self.media_pipeline.engine_pipeline.create_element(self.TYPE, self)
+        self._push_encoder_bitrates()
 
     async def release_media(self) -> None:
         pipeline = self.media_pipeline
@@ -242,6 +243,28 @@ class MediaElement(MediaObject):
         if media_type == "DATA":
             raise MediaObjectIllegalParamError("MediaType DATA is not supported for this query")
         return False
+
+    # --- encoder bitrates (MediaElement properties; the engine applies them) -------------
+
+    def set_encoder_bitrate(self, encoder_bitrate: int) -> None:
+        self.props["encoderBitrate"] = encoder_bitrate
+        self._push_encoder_bitrates()
+
+    def set_min_encoder_bitrate(self, min_encoder_bitrate: int) -> None:
+        self.props["minEncoderBitrate"] = min_encoder_bitrate
+        self._push_encoder_bitrates()
+
+    def set_max_encoder_bitrate(self, max_encoder_bitrate: int) -> None:
+        self.props["maxEncoderBitrate"] = max_encoder_bitrate
+        self._push_encoder_bitrates()
+
+    def _push_encoder_bitrates(self) -> None:
+        """Elements whose media never encodes (PassThrough...) only store the values."""
+        media = getattr(self, "media", None)
+        if isinstance(media, EncoderBitrateControl):
+            media.set_encoder_bitrates(self.props["encoderBitrate"],
+                                       self.props["minEncoderBitrate"],
+                                       self.props["maxEncoderBitrate"])
 
     # --- formats, dot, stats --------------------------------------------------------
 

@@ -12,7 +12,9 @@ answers keyframe requests from consumers. Threads: the bridge feeding the input
 carries media through decoding and the step (a GStreamer step) or up to the
 Python worker's hand-off (a Python step, see ``filter_python``); a slow step
 makes the bridge's leaky queue drop, never grow. With no consumer the output
-tee drops natively.
+tee drops natively. The video encoder's bitrate is the element's
+``encoderBitrate``, moved by the REMB of WebRtcEndpoints fed by the filter within
+``min/maxEncoderBitrate`` (:mod:`.encoder_rate`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from ..filtering import (
 )
 from ._gst import Gst
 from .element import GstElement
-from .filter_codec import VP8_BITRATE, Decoder, add_chain, encoder_chain, make
+from .encoder_rate import EncoderRate
+from .filter_codec import Decoder, add_chain, encoder_chain, make
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ class FilterElement(GstElement):
         self._ends: dict[MediaKind, tuple[Any, Any]] = {}
         self._decoder: Decoder | None = None
         self.filtered: MediaKind | None = None
-        self.bitrate = VP8_BITRATE
+        self.encoder_rate = EncoderRate(self.runtime, self.name)
         for kind in KINDS:
             name = kind.value.lower()
             entry = self.make("identity", f"{name}_in")
@@ -78,7 +81,7 @@ class FilterElement(GstElement):
                 entry.link(exit_)
         entry, exit_ = self._ends[kind]
         before = [make(factory) for factory in _CONVERTS[kind]]
-        after = encoder_chain(_CODECS[kind], self.bitrate)
+        after = encoder_chain(_CODECS[kind], rate=self.encoder_rate)
         add_chain(self.pipeline, before)
         add_chain(self.pipeline, after)
         for element in step:
@@ -93,9 +96,13 @@ class FilterElement(GstElement):
         self._decoder = Decoder(self.pipeline, entry, before[0].get_static_pad("sink"),
                                 self._on_decoding)
 
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        self.encoder_rate.configure(target, minimum, maximum)
+
     def teardown(self) -> None:
         if self._decoder is not None:
             self._decoder.close()
+        self.encoder_rate.close()
 
     def _on_decoding(self, media_type: str, _decoding: bool) -> None:
         """Streaming thread: media reached the step: it is decoded (or raw) and encoded."""

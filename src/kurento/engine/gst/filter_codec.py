@@ -11,7 +11,9 @@ again by themselves after a decoding error (``automatic-request-sync-points``).
 
 The encoders are tuned for real time, like the recorder's and the player's:
 ``vp8enc deadline=1`` and ``x264enc tune=zerolatency speed-preset=ultrafast``;
-both answer GstForceKeyUnit events from downstream with a keyframe.
+both answer GstForceKeyUnit events from downstream with a keyframe. Their
+bitrate is the element's (``encoderBitrate``, bounded and moved by REMB: see
+:mod:`.encoder_rate`) when :func:`encoder_chain` is given its ``rate``.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..contract import MediaKind
 from ._gst import Gst
 
+if TYPE_CHECKING:
+    from .encoder_rate import EncoderRate
+
 log = logging.getLogger(__name__)
 
-VP8_BITRATE = 300_000  # bps: Kurento's default encoderBitrate
+VP8_BITRATE = 300_000  # bps: Kurento's default encoderBitrate (without an EncoderRate)
 KEYFRAME_DISTANCE = 60  # frames between unrequested keyframes
 
 # Incoming media type → decoding chain (gst-launch fragments, one element each).
@@ -59,18 +64,27 @@ def make(factory: str, **props: object) -> Any:
     return element
 
 
-def encoder_chain(codec: str, bitrate: int = VP8_BITRATE) -> list[Any]:
-    """Elements from raw media to ``codec`` ("VP8", "H264" or "OPUS"), unlinked."""
+def encoder_chain(codec: str, bitrate: int = VP8_BITRATE, *, rate: EncoderRate | None = None,
+                  listen: bool = True) -> list[Any]:
+    """Elements from raw media to ``codec`` ("VP8", "H264" or "OPUS"), unlinked.
+
+    With ``rate`` the video encoder follows it (``bitrate`` is then unused); ``listen``:
+    REMB events arriving at the encoder set its bitrate (see :mod:`.encoder_rate`).
+    """
     if codec == "VP8":
-        return [make("videoconvert"),
-                make("vp8enc", deadline=1, cpu_used=16, lag_in_frames=0, end_usage=1,
-                     target_bitrate=bitrate, keyframe_max_dist=KEYFRAME_DISTANCE, threads=1,
-                     error_resilient=1)]
+        encoder = make("vp8enc", deadline=1, cpu_used=16, lag_in_frames=0, end_usage=1,
+                       target_bitrate=bitrate, keyframe_max_dist=KEYFRAME_DISTANCE, threads=1,
+                       error_resilient=1)
+        if rate is not None:
+            rate.attach(encoder, listen=listen)
+        return [make("videoconvert"), encoder]
     if codec == "H264":
         encoder = make("x264enc", key_int_max=KEYFRAME_DISTANCE, bitrate=max(bitrate // 1000, 1),
                        threads=1)
         Gst.util_set_object_arg(encoder, "tune", "zerolatency")
         Gst.util_set_object_arg(encoder, "speed-preset", "ultrafast")
+        if rate is not None:
+            rate.attach(encoder, listen=listen)
         return [make("videoconvert"), encoder,
                 make("capsfilter", caps=Gst.Caps.from_string(
                     "video/x-h264,profile=constrained-baseline")),

@@ -31,7 +31,9 @@ they are reported not seekable.
 
 Keyframe requests (GstForceKeyUnit from downstream) reach the encoder of a
 transcoded stream, which makes a keyframe; a passed-through stream's next
-keyframe is the file's own.
+keyframe is the file's own. Transcoded video is encoded at the element's
+``encoderBitrate``, moved by the REMB of the WebRtcEndpoints it feeds within
+``min/maxEncoderBitrate`` (:mod:`.encoder_rate`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from ..contract import MediaKind
 from ..playing import MediaInfo, PlayerConfig, PlayerListener, SeekError
 from ._gst import Gst
 from .element import GstElement
+from .encoder_rate import EncoderRate
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,6 @@ MS: int = int(Gst.MSECOND)
 START_MARGIN_NS = 150 * MS
 LIVE_SCHEMES = ("rtsp", "rtsps")
 OPEN_WAIT = 3.0  # seconds media_info/seek wait for a just-started source's streams
-VP8_BITRATE = 300_000  # KMS's default encoderBitrate, for transcoded video
 _BLOCK = Gst.PadProbeType.BLOCK | Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST
 _OUTPUT_EVENTS = Gst.PadProbeType.EVENT_DOWNSTREAM | Gst.PadProbeType.EVENT_FLUSH
 _READDRESSED = "kms-player-readdressed"  # marks a keyframe request we re-sent
@@ -107,6 +109,7 @@ class PlayerElement(GstElement):
         self._joins: dict[MediaKind, _Join] = {}
         self._error_handler = 0
         self._tasks: set[asyncio.Task[None]] = set()  # EOS/error follow-ups in flight
+        self.encoder_rate = EncoderRate(self.runtime, self.name)
         for kind in (MediaKind.VIDEO, MediaKind.AUDIO):
             name = kind.value.lower()
             identity = self.make("identity", f"{name}_join")
@@ -134,6 +137,10 @@ class PlayerElement(GstElement):
             for pad, probe in join.probes:
                 pad.remove_probe(probe)
             join.probes.clear()
+        self.encoder_rate.close()
+
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        self.encoder_rate.configure(target, minimum, maximum)
 
     # -- PlayerMedia -------------------------------------------------------------------
 
@@ -285,6 +292,7 @@ class PlayerElement(GstElement):
                 peer.unlink(join.sink)
         if source.get_parent() is not None:
             self.pipeline.remove(source)
+        self.encoder_rate.detach(source)
 
     def _seek_sync(self, target: int) -> list[str]:
         with self._lock:
@@ -399,11 +407,11 @@ class PlayerElement(GstElement):
             return [_add(bin_, "h264parse", config_interval=-1),
                     _add(bin_, "capsfilter", caps=Gst.Caps.from_string(_H264_OUT))]
         if caps_name == "video/x-raw":
-            return [_add(bin_, "queue", max_size_buffers=2),
-                    _add(bin_, "videoconvert"),
-                    _add(bin_, "vp8enc", deadline=1, cpu_used=16, lag_in_frames=0,
-                         end_usage=1, target_bitrate=VP8_BITRATE, keyframe_max_dist=60,
-                         threads=1)]
+            encoder = _add(bin_, "vp8enc", deadline=1, cpu_used=16, lag_in_frames=0,
+                           end_usage=1, keyframe_max_dist=60, threads=1)
+            self.encoder_rate.attach(encoder)  # its bitrate, and REMB from downstream
+            return [_add(bin_, "queue", max_size_buffers=2), _add(bin_, "videoconvert"),
+                    encoder]
         if caps_name == "audio/x-raw":
             return [_add(bin_, "audioconvert"), _add(bin_, "audioresample"),
                     _add(bin_, "opusenc")]

@@ -46,6 +46,7 @@ from ..contract import MediaKind
 from ..recording import RecorderListener, RecordingFormat
 from ._gst import Gst
 from .element import GstElement
+from .encoder_rate import EncoderRate
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,9 @@ KEYFRAME_RETRY = 1.0
 _MUXERS = {"webm": "webmmux", "mkv": "matroskamux", "mp4": "mp4mux"}
 _MUX_PADS = {MediaKind.AUDIO: "audio_%u", MediaKind.VIDEO: "video_%u"}
 # (container, incoming media type) -> elements between the queue and the muxer.
-_H264_OUT = ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=1000",
-             "h264parse")
-_VP8_OUT = ("vp8enc deadline=1 cpu-used=8 keyframe-max-dist=60 target-bitrate=500000",)
+# The encoders' bitrate is the element's encoderBitrate (encoder_rate), set when built.
+_H264_OUT = ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60", "h264parse")
+_VP8_OUT = ("vp8enc deadline=1 cpu-used=8 keyframe-max-dist=60",)
 _OPUS_OUT = ("audioconvert", "audioresample", "opusenc")
 _CONFORM: dict[tuple[str, str], tuple[str, ...]] = {
     ("webm", "video/x-vp8"): (),
@@ -130,6 +131,9 @@ class _Recording:
             queue = self._make("queue", max_size_buffers=0, max_size_bytes=0,
                                max_size_time=5 * Gst.SECOND, leaky=2)
             elements = [valve, queue, *(self._parse(desc) for desc in chain)]
+            for conform in elements[2:]:
+                # Nothing downstream sends REMB: encoderBitrate, bounded, is the rate.
+                element.encoder_rate.attach(conform, listen=False)
             for upstream, downstream in itertools.pairwise(elements):
                 if not upstream.link(downstream):
                     raise RuntimeError(f"cannot link {upstream.get_name()} → "
@@ -286,6 +290,7 @@ class _Recording:
     def _remove(self) -> None:
         self.bin.set_state(Gst.State.NULL)
         self.element.pipeline.remove(self.bin)
+        self.element.encoder_rate.detach(self.bin)
         # The probes' closures hold us and C holds them: break the cycle, or the bin leaks.
         with self._probe_lock:
             probes, self._probes = list(self._probes.values()), {}
@@ -342,11 +347,16 @@ class RecorderElement(GstElement):
         self._last_step: asyncio.Task[None] | None = None  # pause/resume/keyframe, in order
         self._grace: asyncio.TimerHandle | None = None
         self._grace_over = False
+        self.encoder_rate = EncoderRate(self.runtime, self.name)
 
     def teardown(self) -> None:
         for pad, probe in self._probes:
             pad.remove_probe(probe)
         self._probes.clear()
+        self.encoder_rate.close()
+
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        self.encoder_rate.configure(target, minimum, maximum)
 
     def input_tee(self, kind: MediaKind) -> Any:
         return self._tees[kind]

@@ -90,6 +90,10 @@ class RtpElement(GstElement):
     def routes(self, kind: MediaKind) -> Iterable[MediaKind]:
         return ()
 
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        """The transcoder's video encoder (see webrtc_media and encoder_rate)."""
+        self._ports.encoder_rate.configure(target, minimum, maximum)
+
     def configure(self, config: RtpConfig) -> None:
         self.config = config
 

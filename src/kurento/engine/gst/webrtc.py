@@ -132,11 +132,18 @@ class WebRtcElement(GstElement):
     def routes(self, kind: MediaKind) -> Iterable[MediaKind]:
         return ()
 
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        """The transcoder's video encoder (see webrtc_media and encoder_rate)."""
+        self._ports.encoder_rate.configure(target, minimum, maximum)
+
     def configure(self, config: WebRtcConfig) -> None:
         self.config = config
 
     def set_bandwidth(self, config: BandwidthConfig) -> None:
         self._remb.configure(config)  # b=AS, goog-remb and REMB: see webrtc_remb
+        # What a transcoder of ours sends to the peer stays within the send knobs.
+        self._ports.encoder_rate.set_send_range(config.min_video_send * 1000,
+                                                config.max_video_send * 1000)
 
     # -- negotiation (loop side) -----------------------------------------------
 

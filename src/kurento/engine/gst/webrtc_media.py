@@ -14,6 +14,12 @@ made when the input's caps change (a pad probe), so Python never runs per
 buffer. Keyframe requests from the peer reach the transcoder's encoder, which
 makes the keyframe; the decoder asks the real sender for one when it starts.
 Only media that cannot be decoded is refused (dropped natively, one error report).
+
+The transcoder's video encoder runs at the element's ``encoderBitrate``
+(:mod:`.encoder_rate`); while it transcodes video, the REMB our peer sends (which
+the endpoint pushes upstream from its video input as a custom event) sets the
+encoder's bitrate within ``min/maxEncoderBitrate`` and goes no further: the
+source's stream is decoded here, its sender need not slow down for our peer.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..contract import MediaKind
 from ._gst import Gst
+from .encoder_rate import EncoderRate
 from .filter_codec import DECODERS, add_chain, decoder_chain, encoder_chain, force_key_unit
 from .webrtc_fixes import forward_keyframe_requests
+from .webrtc_remb import read_remb_event
 
 if TYPE_CHECKING:
     from .element import GstElement
@@ -61,6 +69,7 @@ class MediaPorts:
         self._depayed: dict[MediaKind, Any] = {}
         self.remote_ssrc: dict[MediaKind, int] = {}
         self._probes: list[tuple[Any, int]] = []
+        self.encoder_rate = EncoderRate(element.runtime, element.name)
         for kind in (MediaKind.AUDIO, MediaKind.VIDEO):
             name = kind.value.lower()
             entry = element.make("identity", f"{name}_in")
@@ -75,6 +84,11 @@ class MediaPorts:
             probe = valve_sink.add_probe(Gst.PadProbeType.QUERY_DOWNSTREAM, self._on_query, kind)
             self._probes.append((valve_sink, probe))
             element.add_input(kind, entry.get_static_pad("sink"))
+            if kind is MediaKind.VIDEO:
+                # Our peer's REMB, pushed upstream from here (webrtc_remb.RembRelay).
+                pad = entry.get_static_pad("sink")
+                self._probes.append((pad, pad.add_probe(Gst.PadProbeType.EVENT_UPSTREAM,
+                                                        self._on_remb)))
             depayed = element.make("identity", f"{name}_depayed")
             self._depayed[kind] = depayed
             element.add_output(kind, depayed.get_static_pad("src"))
@@ -84,6 +98,19 @@ class MediaPorts:
         for pad, probe in self._probes:
             pad.remove_probe(probe)
         self._probes.clear()
+        self.encoder_rate.close()
+
+    def _on_remb(self, _pad: Any, info: Any) -> Any:
+        """rtpsession's thread: our peer's REMB on its way upstream; a transcoder takes it."""
+        remb = read_remb_event(info.get_event())
+        if remb is None:
+            return Gst.PadProbeReturn.OK
+        with self._lock:
+            transcoding = MediaKind.VIDEO in self._transcoders
+        if not transcoding:
+            return Gst.PadProbeReturn.OK  # the source's own encoder hears it
+        self.encoder_rate.on_remb(remb[1], remb[0])
+        return Gst.PadProbeReturn.DROP
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -198,7 +225,8 @@ class MediaPorts:
     def _build_transcoder(self, kind: MediaKind, caps_name: str, codec: str, out: Any,
                           head: Any) -> None:
         """Streaming or worker thread (lock held): valve → decoder → encoder → head."""
-        chain = [*decoder_chain(caps_name), *encoder_chain(codec)]
+        chain = [*decoder_chain(caps_name),
+                 *encoder_chain(codec, rate=self.encoder_rate, listen=False)]
         add_chain(self._element.pipeline, chain)
         chain[-1].link(head)
         for element in chain:
@@ -212,6 +240,8 @@ class MediaPorts:
 
     def _drop_transcoder(self, kind: MediaKind, out: Any) -> None:
         chain = self._transcoders.pop(kind)
+        for element in chain:
+            self.encoder_rate.detach(element)
         if out.is_linked():
             out.unlink(out.get_peer())
         tail = chain[-1].get_static_pad("src")

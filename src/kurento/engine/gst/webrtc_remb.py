@@ -59,10 +59,15 @@ This module does the same:
   and sends ``min(own estimate, every fresh downstream REMB)`` (at least the floor).
   A downstream value is fresh for :data:`DOWNSTREAM_TTL` (a viewer gone stops
   limiting). All on streaming threads: nothing per packet on the control plane.
+  An element that encodes the video on the way (a filter, a player or an
+  endpoint transcoding) takes the event at its encoder instead and sets the
+  encoder's bitrate (:mod:`.encoder_rate`): it goes no further upstream.
 
-``maxVideoSendBandwidth`` / ``minVideoSendBandwidth`` bound what KMS's own
-encoders send (from the REMB they receive); this engine never encodes (it
-refuses a codec mismatch rather than transcode), so they are stored only.
+``maxVideoSendBandwidth`` / ``minVideoSendBandwidth`` bound what our own
+encoders send (from the REMB they receive): they bound the bitrate of a
+WebRtcEndpoint's transcoder (:mod:`.encoder_rate`). The REMB relayed upstream
+is not clamped by them (KMS clamps it, which caps a passed-through presenter at
+500 kbps by default).
 """
 
 from __future__ import annotations
