@@ -33,6 +33,8 @@ FILE_SCHEMES = ("file",)
 NETWORK_SCHEMES = ("http", "https", "rtsp", "rtsps")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "rtsp": 554, "rtsps": 322}
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -97,6 +99,17 @@ def _inside(path: Path, roots: Iterable[Path]) -> bool:
 
 async def check_network_uri(uri: str, policy: UriPolicy) -> None:
     """Refuse (40600) a network URI whose host is not a public address or allowed range."""
+    await checked_addresses(uri, policy)
+
+
+async def checked_addresses(uri: str, policy: UriPolicy) -> tuple[str, list[Address]]:
+    """The host of a network ``uri`` and its addresses, every one allowed by ``policy``.
+
+    Refuses (40600) an unsupported scheme, a missing host or port, a name that does
+    not resolve, and any address that is neither public nor in ``internal_networks``.
+    A caller that connects should use exactly these addresses (DNS may answer
+    differently the second time).
+    """
     parts = urllib.parse.urlsplit(uri)
     scheme = parts.scheme.lower()
     if scheme not in NETWORK_SCHEMES:
@@ -117,6 +130,7 @@ async def check_network_uri(uri: str, policy: UriPolicy) -> None:
                 f"Host '{host}' resolves to internal address {address}, "
                 "which the server's internal_networks setting does not allow"
             )
+    return host, addresses
 
 
 async def check_uri(uri: str, policy: UriPolicy, *, for_writing: bool,
@@ -131,7 +145,7 @@ async def check_uri(uri: str, policy: UriPolicy, *, for_writing: bool,
         raise UriPathFileNotFound(f"Unsupported URI scheme '{scheme}' in '{uri}'")
 
 
-async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+async def _resolve(host: str, port: int) -> list[Address]:
     try:
         return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
@@ -144,7 +158,7 @@ async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddre
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
-def _allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+def _allowed(address: Address,
              networks: Sequence[Network]) -> bool:
     if any(address in network for network in networks):
         return True

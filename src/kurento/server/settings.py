@@ -42,6 +42,10 @@ class Settings:
     # and rtsp:// URIs may reach although they are loopback, private or link-local.
     # Empty: only public addresses (a client must not make us probe our own network).
     internal_networks: str = ""
+    # Verify the TLS certificate of https:// overlay images (ImageOverlayFilter.addImage,
+    # FaceOverlayFilter). Off by default: Kurento's tutorials serve them from the
+    # application's own server with a self-signed certificate, and KMS fetches them.
+    image_tls_verify: bool = False
     # Base of the URLs that HTTP endpoints hand out (getUrl), e.g. "https://media.example.com";
     # empty: http://HOST:PORT of this server (set it when HOST is 0.0.0.0 or behind a proxy).
     http_public_url: str = ""
@@ -63,7 +67,22 @@ def _convert(name: str, raw: Any) -> Any:
         return float(raw)
     if kind == "str":
         return str(raw)
+    if kind == "bool":
+        return _boolean(name, raw)
     return raw
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _boolean(name: str, raw: Any) -> bool:
+    # TOML gives a real bool; the environment gives text, where bool("false") would be True.
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(f"setting {name} must be true or false, not {raw!r}")
 
 
 def load_settings(
