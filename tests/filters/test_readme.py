@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ README = Path(__file__).resolve().parents[2] / "src" / "kurento" / "filters" / "
 
 
 def blocks() -> list[str]:
-    return re.findall(r"^```python\n(.*?)^```", README.read_text(), re.S | re.M)
+    """The README's Python blocks, top-level or indented in a list item."""
+    found = re.findall(r"^( *)```python\n(.*?)^\1```", README.read_text(), re.S | re.M)
+    return [textwrap.dedent(code) for _indent, code in found]
 
 
 def test_the_filter_example_is_the_shipped_sepia() -> None:
@@ -36,3 +39,12 @@ async def test_the_client_example_runs(server: MediaServer) -> None:
     namespace: dict[str, Any] = {}
     exec(blocks()[-1], namespace)
     await namespace["mirror"](server.url)
+
+
+def test_the_audio_example_doubles_and_saturates() -> None:
+    namespace: dict[str, Any] = {}
+    exec(next(block for block in blocks() if "AudioFilter" in block), namespace)
+    samples = np.array([[1000, -1000], [20000, -20000]], dtype=np.int16)
+    louder = namespace["Louder"]()
+    out = np.clip(louder.process(samples.copy(), 0), -32768, 32767).astype(np.int16)
+    assert out.tolist() == [[2000, -2000], [32767, -32768]]

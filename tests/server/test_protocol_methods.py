@@ -176,7 +176,7 @@ async def test_server_manager(rpc: Rpc) -> None:
     # Kurento's three modules, and ours with the extensions (HttpGetEndpoint, Python filters).
     assert set(modules) == {"core", "elements", "filters", "kurentopy"}
     assert modules["kurentopy"]["factories"] == [
-        "HttpGetEndpoint", "MotionDetectorFilter", "SepiaFilter"]
+        "AudioLevelFilter", "HttpGetEndpoint", "MotionDetectorFilter", "SepiaFilter"]
     assert "PassThrough" in modules["core"]["factories"]
     assert await rpc.value("invoke", {**manager, "operation": "getPipelines"}) == [pipeline]
     session = (await rpc.ok("ping"))["sessionId"]

@@ -8,9 +8,11 @@ generated proxies.
 * ``HttpGetEndpoint``: Kurento once had one and dropped it; ours serves the
   pipeline's media as live WebM (VP8 + Opus) to any number of HTTP clients, at
   the URL ``getUrl`` gives (a browser plays it in a ``<video>`` element).
-* The video filters written in Python (``kurento.filters``): one remote class
-  per filter of ``kurento.filters.examples.EXAMPLES`` (``SepiaFilter``,
-  ``MotionDetectorFilter``), each a ``Filter`` with a ``mediaPipeline``
+* The video and audio filters written in Python (``kurento.filters``): one
+  remote class per filter of ``kurento.filters.examples.EXAMPLES``
+  (``SepiaFilter``, ``MotionDetectorFilter``, ``AudioLevelFilter``) and, in a
+  server, per filter plug-in (``kurento.filters.plugins``, see
+  :func:`extensions_module`), each a ``Filter`` with a ``mediaPipeline``
   constructor and the events it declares; described from the filter classes
   themselves, so the description cannot drift from the code.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from kurento.api.build import opt, p
 from kurento.api.model import Event, Module, RemoteClass
-from kurento.filters import VideoFilter
+from kurento.filters import AudioFilter, MediaFilter
 from kurento.filters.examples import EXAMPLES
 
 HTTP_GET_ENDPOINT = RemoteClass(
@@ -40,20 +42,20 @@ HTTP_GET_ENDPOINT = RemoteClass(
 )
 
 
-
-def python_filter_class(filter_class: type[VideoFilter]) -> RemoteClass:
-    """The remote class of a Python video filter."""
+def python_filter_class(filter_class: type[MediaFilter]) -> RemoteClass:
+    """The remote class of a Python video or audio filter."""
+    kind = "an audio" if issubclass(filter_class, AudioFilter) else "a video"
     return RemoteClass(
         filter_class.name,
         extends="Filter",
         constructor=(p("mediaPipeline", "MediaPipeline", "Pipeline that will own the filter."),),
         events=tuple(event.name for event in filter_class.events),
-        doc=f"Extension (not in Kurento), a video filter written in Python: "
+        doc=f"Extension (not in Kurento), {kind} filter written in Python: "
         f"{filter_class.description()}",
     )
 
 
-def python_filter_events(filter_class: type[VideoFilter]) -> tuple[Event, ...]:
+def python_filter_events(filter_class: type[MediaFilter]) -> tuple[Event, ...]:
     return tuple(
         Event(event.name, "Media",
               tuple(p(name, type_, "") for name, type_ in event.fields.items()),
@@ -62,10 +64,21 @@ def python_filter_events(filter_class: type[VideoFilter]) -> tuple[Event, ...]:
     )
 
 
-EXTENSIONS = Module(
-    "kurentopy",
-    "7.3.0",
-    classes=(HTTP_GET_ENDPOINT, *(python_filter_class(f) for f in EXAMPLES)),
-    events=tuple(event for f in EXAMPLES for event in python_filter_events(f)),
-    doc="Remote classes of kurento-py that Kurento 7.3 does not have.",
-)
+def extensions_module(plugins: tuple[type[MediaFilter], ...] = ()) -> Module:
+    """Module ``kurentopy``: HttpGetEndpoint, the shipped filters, then ``plugins``
+    (already checked by ``kurento.filters.plugins``: no name is taken twice)."""
+    filters = (*EXAMPLES, *plugins)
+    events: dict[str, Event] = {}
+    for filter_class in filters:
+        for event in python_filter_events(filter_class):
+            events.setdefault(event.name, event)  # plug-ins may share an event
+    return Module(
+        "kurentopy",
+        "7.3.0",
+        classes=(HTTP_GET_ENDPOINT, *(python_filter_class(f) for f in filters)),
+        events=tuple(events.values()),
+        doc="Remote classes of kurento-py that Kurento 7.3 does not have.",
+    )
+
+
+EXTENSIONS = extensions_module()

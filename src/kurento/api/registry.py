@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from kurento.api.model import (
     EnumType,
@@ -18,6 +19,9 @@ from kurento.api.model import (
     RemoteClass,
     StructType,
 )
+
+if TYPE_CHECKING:
+    from kurento.filters import MediaFilter
 
 PRIMITIVES = frozenset({"String", "boolean", "int", "int64", "float", "double"})
 
@@ -172,12 +176,19 @@ def _method_operation(method: Method, declared_by: str) -> Operation:
     return Operation(method.name, method.params, method.returns, declared_by)
 
 
+def default_registry(filter_plugins: tuple[type[MediaFilter], ...] = ()) -> ApiRegistry:
+    """Kurento 7.3's three modules (core, elements, filters), then our extensions, with
+    the remote classes of ``filter_plugins`` (from ``kurento.filters.plugins``) in them.
+
+    One registry per set of plug-ins, made once."""
+    return _registry(filter_plugins)
+
+
 @cache
-def default_registry() -> ApiRegistry:
-    """Kurento 7.3's three modules (core, elements, filters), then our extensions."""
+def _registry(filter_plugins: tuple[type[MediaFilter], ...]) -> ApiRegistry:
     from kurento.api.core import CORE
     from kurento.api.elements import ELEMENTS
-    from kurento.api.extensions import EXTENSIONS
+    from kurento.api.extensions import extensions_module
     from kurento.api.filters import FILTERS
 
-    return ApiRegistry((CORE, ELEMENTS, FILTERS, EXTENSIONS))
+    return ApiRegistry((CORE, ELEMENTS, FILTERS, extensions_module(filter_plugins)))

@@ -23,6 +23,8 @@ __all__ = [
     "AlphaBlending",
     "AudioCaps",
     "AudioCodec",
+    "AudioLevelCrossed",
+    "AudioLevelFilter",
     "BaseRtpEndpoint",
     "CertificateKeyType",
     "CodeFound",
@@ -1833,6 +1835,24 @@ class MotionDetected(Media):
     ratio: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class AudioLevelCrossed(Media):
+    """The sound level (dBFS) crossed the filter's threshold: above it now, or back below it."""
+
+    EVENT_TYPE: ClassVar[str] = "AudioLevelCrossed"
+    FIELDS: ClassVar[tuple[FieldSpec, ...]] = (
+        FieldSpec("source", "source", "MediaObject"),
+        FieldSpec("timestamp_millis", "timestampMillis", "String"),
+        FieldSpec("tags", "tags", "Tag[]"),
+        FieldSpec("type", "type", "String"),
+        FieldSpec("level_db", "levelDb", "double"),
+        FieldSpec("above", "above", "boolean"),
+    )
+
+    level_db: float
+    above: bool
+
+
 # --- remote classes ----------------------------------------------------------------
 
 
@@ -3544,6 +3564,36 @@ class MotionDetectorFilter(Filter):
         return await media_pipeline.client._create(cls, wire_params)
 
 
+class AudioLevelFilter(Filter):
+    """Extension (not in Kurento), an audio filter written in Python: Raises AudioLevelCrossed
+    when the sound gets louder or quieter than a threshold.
+    """
+
+    WIRE_TYPE: ClassVar[str] = "AudioLevelFilter"
+    EVENTS: ClassVar[frozenset[str]] = frozenset({
+        "AudioLevelCrossed",
+        "ElementConnected",
+        "ElementDisconnected",
+        "Error",
+        "MediaFlowInStateChanged",
+        "MediaFlowOutStateChanged",
+        "MediaTranscodingStateChanged",
+    })
+    CONSTRUCTOR: ClassVar[tuple[tuple[str, str, Any], ...] | None] = (
+        ("media_pipeline", "mediaPipeline", NO_FILL),
+    )
+
+    @classmethod
+    async def create(cls, media_pipeline: MediaPipeline) -> AudioLevelFilter:
+        """Create a AudioLevelFilter in ``media_pipeline`` (``create`` on the wire).
+
+        Args:
+            media_pipeline: Pipeline that will own the filter.
+        """
+        wire_params: WireParams = (("mediaPipeline", media_pipeline, NO_FILL),)
+        return await media_pipeline.client._create(cls, wire_params)
+
+
 TYPES = TypeTable(
     classes={
         "MediaObject": MediaObject,
@@ -3578,6 +3628,7 @@ TYPES = TypeTable(
         "HttpGetEndpoint": HttpGetEndpoint,
         "SepiaFilter": SepiaFilter,
         "MotionDetectorFilter": MotionDetectorFilter,
+        "AudioLevelFilter": AudioLevelFilter,
     },
     structs={
         "ServerInfo": ServerInfo,
@@ -3668,5 +3719,6 @@ TYPES = TypeTable(
         "NewCandidatePairSelected": NewCandidatePairSelected,
         "CodeFound": CodeFound,
         "MotionDetected": MotionDetected,
+        "AudioLevelCrossed": AudioLevelCrossed,
     },
 )

@@ -58,7 +58,8 @@ class FilterListener(ElementListener, TranscodingListener, Protocol):
 
 
 class FrameProcessor(Protocol):
-    """One running Python video filter (``kurento.filters.VideoFilter`` implements it).
+    """One running Python filter (``kurento.filters.VideoFilter`` and ``AudioFilter``
+    implement it).
 
     ``process`` runs on the filter's own worker thread, never on a streaming
     thread or the loop; ``emit`` (set by the engine before the first frame) is
@@ -68,8 +69,9 @@ class FrameProcessor(Protocol):
     emit: Callable[..., None]
 
     def process(self, frame: Any, pts: int) -> Any:
-        """Filter one RGB frame (H x W x 3 uint8 numpy array, writable); return the
-        frame to send (same shape) or None to send ``frame`` itself. ``pts`` is in ns."""
+        """Filter one RGB frame (H x W x 3 uint8 numpy array, writable) or one block of
+        audio samples ((n, channels) int16); return the data to send (same shape) or
+        None to send the input itself. ``pts`` is in ns."""
 
 
 @runtime_checkable
@@ -93,7 +95,7 @@ class GStreamerFilterMedia(ElementEngine, Protocol):
 
 @runtime_checkable
 class PythonFilterMedia(ElementEngine, Protocol):
-    """The media part of a video filter written in Python."""
+    """The media part of a video or audio filter written in Python."""
 
     def configure_processor(self, make: Callable[[], FrameProcessor]) -> None:
         """Filter video through processors made by ``make`` (on the worker thread)."""

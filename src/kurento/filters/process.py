@@ -1,8 +1,8 @@
-"""Run a video filter in a process of its own (``VideoFilter.isolation = "process"``).
+"""Run a filter in a process of its own (``isolation = "process"``, video or audio).
 
 The filter's worker thread in the server (``kurento.engine.gst.filter_python``)
 stays the same; its processor is a :class:`ProcessProxy` that copies each
-frame into shared memory, wakes the child through a pipe (waiting on the pipe
+frame (or block of samples) into shared memory, wakes the child through a pipe (waiting on the pipe
 releases the GIL), and copies the result back. The child holds its own GIL, so
 a filter written in pure-Python loops cannot slow the server's loop or other
 sessions at all; the price is a process per filter (~30 MiB with numpy) and
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from kurento.filters import VideoFilter
+from kurento.filters import MediaFilter
 
 START_TIMEOUT = 20.0  # seconds for the child to import the filter
 FRAME_TIMEOUT = 5.0  # seconds for one frame before the child is considered stuck
@@ -34,7 +34,7 @@ FRAME_TIMEOUT = 5.0  # seconds for one frame before the child is considered stuc
 class ProcessProxy:
     """A FrameProcessor whose ``process`` runs in a child process."""
 
-    def __init__(self, filter_class: type[VideoFilter]) -> None:
+    def __init__(self, filter_class: type[MediaFilter]) -> None:
         self.emit: Callable[..., None] = lambda name, **fields: None
         self._memory: SharedMemory | None = None
         context = multiprocessing.get_context("spawn")
@@ -50,16 +50,16 @@ class ProcessProxy:
             raise RuntimeError(f"{filter_class.name}: the filter process did not start")
 
     @classmethod
-    def factory(cls, filter_class: type[VideoFilter]) -> Callable[[], ProcessProxy]:
+    def factory(cls, filter_class: type[MediaFilter]) -> Callable[[], ProcessProxy]:
         return lambda: cls(filter_class)
 
     def process(self, frame: np.ndarray, pts: int) -> np.ndarray:
         if self._memory is None or self._memory.size < frame.nbytes:
             self._resize(frame.nbytes)
         assert self._memory is not None
-        shared: np.ndarray = np.ndarray(frame.shape, np.uint8, self._memory.buf)
+        shared: np.ndarray = np.ndarray(frame.shape, frame.dtype, self._memory.buf)
         shared[...] = frame
-        self._conn.send(("frame", self._memory.name, frame.shape, pts))
+        self._conn.send(("frame", self._memory.name, frame.shape, frame.dtype.str, pts))
         if not self._conn.poll(FRAME_TIMEOUT):
             raise TimeoutError("the filter process took too long for one frame")
         status, payload = self._conn.recv()
@@ -95,7 +95,7 @@ def _child_main(conn: Connection, module: str, qualname: str) -> None:
     target: Any = importlib.import_module(module)
     for part in qualname.split("."):
         target = getattr(target, part)
-    processor: VideoFilter = target()
+    processor: MediaFilter = target()
     events: list[tuple[str, dict[str, Any]]] = []
     processor.emit = lambda name, **fields: events.append((name, fields))
     memory: SharedMemory | None = None
@@ -107,18 +107,18 @@ def _child_main(conn: Connection, module: str, qualname: str) -> None:
             break
         if message[0] == "stop":
             break
-        _, name, shape, pts = message
+        _, name, shape, dtype, pts = message
         if memory is None or memory.name != name:
             if memory is not None:
                 memory.close()
             # The parent owns and unlinks it. The child shares the parent's resource
             # tracker (spawn passes it on), where this registration is a no-op.
             memory = SharedMemory(name=name)
-        frame: np.ndarray = np.ndarray(shape, np.uint8, memory.buf)
+        frame: np.ndarray = np.ndarray(shape, np.dtype(dtype), memory.buf)
         try:
             result = processor.process(frame, pts)
             if result is not None:
-                frame[...] = result
+                frame[...] = fit(result, frame)
             conn.send(("ok", list(events)))
         except Exception as error:  # reported to the server, which reports it once
             conn.send(("error", repr(error)))
@@ -126,3 +126,18 @@ def _child_main(conn: Connection, module: str, qualname: str) -> None:
         del frame
     if memory is not None:
         memory.close()
+
+
+def fit(result: Any, like: np.ndarray) -> np.ndarray:
+    """``result`` as an array of ``like``'s shape and dtype; integers are clipped to the
+    dtype's range (an audio gain must saturate, not wrap around)."""
+    array = np.asarray(result)
+    if array.shape != like.shape:
+        raise ValueError(f"the filter returned an array of shape {array.shape}, "
+                         f"not {like.shape}")
+    if array.dtype == like.dtype:
+        return array
+    if np.issubdtype(like.dtype, np.integer):
+        info = np.iinfo(like.dtype)
+        array = np.clip(array, info.min, info.max)
+    return array.astype(like.dtype)

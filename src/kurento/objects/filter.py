@@ -1,4 +1,4 @@
-"""Filters: GStreamerFilter (reference §2.2, §3.1) and video filters written in Python.
+"""Filters: GStreamerFilter (reference §2.2, §3.1) and filters written in Python.
 
 A filter's media part decodes what it needs and encodes what it sends (see
 :mod:`kurento.engine.filtering`); this side checks the constructor, maps the
@@ -17,7 +17,7 @@ from kurento.engine.filtering import (
     PropertyValueError,
     PythonFilterMedia,
 )
-from kurento.filters import VideoFilter
+from kurento.filters import AudioFilter, MediaFilter
 from kurento.filters.process import ProcessProxy
 from kurento.objects.base import MediaObject
 from kurento.objects.element import MediaElement
@@ -60,10 +60,11 @@ class GStreamerFilter(Filter):
 
 
 class PythonFilter(Filter):
-    """A video filter written in Python; one subclass per :class:`VideoFilter` class."""
+    """A video filter written in Python; one subclass per :class:`VideoFilter` class
+    (``kurento.filters.examples.EXAMPLES`` and the plug-ins, see :func:`python_filter_types`)."""
 
     ENGINE_FACTORY = "PythonFilter"
-    filter_class: type[VideoFilter]
+    filter_class: type[MediaFilter]
 
     media: PythonFilterMedia
 
@@ -86,7 +87,17 @@ class PythonFilter(Filter):
         self.emit(name, **fields)
 
 
-def python_filter_types(classes: tuple[type[VideoFilter], ...]) -> dict[str, type[MediaObject]]:
-    """Remote types for Python video filters, by their remote class name."""
-    return {cls.name: type(cls.name, (PythonFilter,), {"TYPE": cls.name, "filter_class": cls})
+class PythonAudioFilter(PythonFilter):
+    """An audio filter written in Python; one subclass per :class:`AudioFilter` class."""
+
+    ENGINE_FACTORY = "PythonAudioFilter"
+
+
+def python_filter_types(classes: tuple[type[MediaFilter], ...]) -> dict[str, type[MediaObject]]:
+    """Remote types for Python video and audio filters, by their remote class name."""
+    return {cls.name: type(cls.name, (_base(cls),), {"TYPE": cls.name, "filter_class": cls})
             for cls in classes}
+
+
+def _base(cls: type[MediaFilter]) -> type[PythonFilter]:
+    return PythonAudioFilter if issubclass(cls, AudioFilter) else PythonFilter

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 
+from kurento.filters.plugins import FilterPluginError
 from kurento.server.app import MediaServer
 from kurento.server.settings import Settings, load_settings
 
@@ -46,7 +47,10 @@ def main(argv: list[str] | None = None) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except FilterPluginError as error:
+        raise SystemExit(f"kurento-server: {error}") from None
 
 
 if __name__ == "__main__":

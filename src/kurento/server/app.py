@@ -10,6 +10,8 @@ from aiohttp import web
 
 from kurento.api.registry import default_registry
 from kurento.engine.contract import MediaEngine
+from kurento.filters.plugins import load_filter_plugins
+from kurento.objects.filter import python_filter_types
 from kurento.server.core import MediaServerCore
 from kurento.server.dispatch import Dispatcher
 from kurento.server.settings import Settings
@@ -36,8 +38,11 @@ class MediaServer:
         self.port: int = settings.port
 
     async def start(self) -> None:
+        # A bad filter plug-in stops the start here (FilterPluginError), before anything runs.
+        plugins = load_filter_plugins(self.settings.filter_plugins)
         engine = self._engine or default_engine(self.settings)
-        self.core = MediaServerCore(self.settings, default_registry(), engine)
+        self.core = MediaServerCore(self.settings, default_registry(plugins), engine)
+        self.core.factories.update(python_filter_types(plugins))
         self.core.start_gc()
         self.transport = WebSocketTransport(
             Dispatcher(self.core), self.settings.path, self.settings.max_message_size

@@ -49,6 +49,10 @@ class Settings:
     # Base of the URLs that HTTP endpoints hand out (getUrl), e.g. "https://media.example.com";
     # empty: http://HOST:PORT of this server (set it when HOST is 0.0.0.0 or behind a proxy).
     http_public_url: str = ""
+    # Filter plug-ins to load at start (kurento.filters.plugins), besides the entry points
+    # of group "kurento_py.filters": comma-separated "module" or "module:Class" items,
+    # importable from sys.path. A bad one stops the server from starting.
+    filter_plugins: str = ""
     # Extra search paths for settings that later features read (media roots etc.).
     extra: Mapping[str, Any] = field(default_factory=dict)
 

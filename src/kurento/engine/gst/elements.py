@@ -8,7 +8,7 @@ from ..contract import MediaKind
 from .element import GstElement
 from .filter import GStreamerFilterElement
 from .filter_overlay import ImageOverlayElement
-from .filter_python import PythonFilterElement
+from .filter_python import PythonAudioFilterElement, PythonFilterElement
 from .filter_zbar import ZBarElement
 from .http_get import HttpGetElement
 from .http_post import HttpPostElement
@@ -48,6 +48,7 @@ FACTORIES: dict[str, type[GstElement]] = {
     RtpElement.factory: RtpElement,
     GStreamerFilterElement.factory: GStreamerFilterElement,
     PythonFilterElement.factory: PythonFilterElement,
+    PythonAudioFilterElement.factory: PythonAudioFilterElement,
     ImageOverlayElement.factory: ImageOverlayElement,
     ZBarElement.factory: ZBarElement,
 }

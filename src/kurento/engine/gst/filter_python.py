@@ -1,8 +1,13 @@
-"""Media part of video filters written in Python (``kurento.filters``).
+"""Media part of video and audio filters written in Python (``kurento.filters``).
 
 Layout of the step (inside :class:`~.filter.FilterElement`'s video path)::
 
     → capsfilter RGB → appsink (max 1, drop)  ┄ worker thread ┄  appsrc (live, max 2, leaky) →
+
+and in the audio path (:class:`PythonAudioFilterElement`), blocks of samples as the
+decoder gives them (Opus: 20 ms)::
+
+    → capsfilter S16LE 48 kHz stereo → appsink (max 25, drop) ┄ worker ┄ appsrc (max 25, leaky) →
 
 Execution model, and why: the only Python per frame runs on the filter's own
 worker thread, never on a GStreamer streaming thread or the asyncio loop.
@@ -23,6 +28,10 @@ worker thread, never on a GStreamer streaming thread or the asyncio loop.
   its processor is then ``kurento.filters.process.ProcessProxy``, which runs
   ``process`` in a child through shared memory while this thread waits on a
   pipe with the GIL released: pure-Python processors cannot slow the server.
+
+Audio keeps half a second at most in the appsink rather than one block: a
+processor that is late for a moment catches up instead of cutting the sound;
+one slower than real time loses the oldest blocks, never queues more.
 
 Timestamps: the output buffer keeps the input's running time (the element
 pipelines of a MediaPipeline share clock and base time), so the encoder and
@@ -51,10 +60,13 @@ STOP_WAIT = 2.0  # seconds to wait for the worker at teardown
 _APP_LEAKY_DOWNSTREAM = 2
 
 
-class PythonFilterElement(FilterElement):
-    """A video filter whose step is a Python :class:`FrameProcessor`."""
+class PythonStepElement(FilterElement):
+    """A filter whose step is a Python :class:`FrameProcessor`; subclasses say over what."""
 
-    factory = "PythonFilter"
+    kind = MediaKind.VIDEO
+    caps = ""  # what the processor gets
+    sink_buffers = 1  # kept for the worker; older ones are dropped
+    src_buffers = 2  # results waiting for the encoder; older ones are dropped
 
     def build(self) -> None:
         super().build()
@@ -67,17 +79,18 @@ class PythonFilterElement(FilterElement):
         self._appsrc: Any = None
 
     def configure_processor(self, make_processor: Callable[[], FrameProcessor]) -> None:
-        rgb = make("capsfilter", caps=Gst.Caps.from_string("video/x-raw,format=RGB"))
-        appsink = make("appsink", max_buffers=1, drop=True, sync=False, async_=False,
-                       emit_signals=False, enable_last_sample=False)
+        capsfilter = make("capsfilter", caps=Gst.Caps.from_string(self.caps))
+        appsink = make("appsink", max_buffers=self.sink_buffers, drop=True, sync=False,
+                       async_=False, emit_signals=False, enable_last_sample=False)
         appsrc = make("appsrc", is_live=True, format=Gst.Format.TIME, do_timestamp=False,
-                      block=False, max_buffers=2, leaky_type=_APP_LEAKY_DOWNSTREAM)
-        self.pipeline.add(rgb)
+                      block=False, max_buffers=self.src_buffers,
+                      leaky_type=_APP_LEAKY_DOWNSTREAM)
+        self.pipeline.add(capsfilter)
         self.pipeline.add(appsink)
-        rgb.link(appsink)
+        capsfilter.link(appsink)
         self._appsink, self._appsrc = appsink, appsrc
-        self.insert(MediaKind.VIDEO, [rgb, appsink, appsrc], rgb.get_static_pad("sink"),
-                    appsrc.get_static_pad("src"))
+        self.insert(self.kind, [capsfilter, appsink, appsrc],
+                    capsfilter.get_static_pad("sink"), appsrc.get_static_pad("src"))
         self._thread = threading.Thread(target=self._run, args=(make_processor,),
                                         name=f"{self.name}-python", daemon=True)
         self._thread.start()
@@ -122,40 +135,40 @@ class PythonFilterElement(FilterElement):
 
     def _process(self, processor: FrameProcessor, sample: Any) -> Any:
         buffer = sample.get_buffer()
-        structure = sample.get_caps().get_structure(0)
-        width = structure.get_value("width")
-        height = structure.get_value("height")
-        stride = (width * 3 + 3) & ~3
+        caps = sample.get_caps().get_structure(0)
         ok, info = buffer.map(Gst.MapFlags.READ)
         if not ok:
             return None
         try:
-            rows = np.frombuffer(info.data, np.uint8, stride * height).reshape(height, stride)
-            frame = np.array(rows[:, : width * 3].reshape(height, width, 3))
+            data = self.to_array(info.data, caps)
         finally:
             buffer.unmap(info)
         segment = sample.get_segment()
         running = segment.to_running_time(Gst.Format.TIME, buffer.pts)
-        result = frame
+        result = data
         if not self._failed:
             try:
-                returned = processor.process(frame, running)
+                returned = processor.process(data, running)
                 if returned is not None:
-                    result = _conform(returned, frame.shape)
+                    result = conform(returned, data)
             except Exception as error:
                 self._failed = True  # once: a broken processor would flood the log
-                log.exception("%r: Python filter failed; frames pass unfiltered", self)
+                log.exception("%r: Python filter failed; media passes unfiltered", self)
                 self._report(f"Python filter failed: {error!r}")
         with self._counts_lock:
             self._processed += 1
-        if stride != width * 3:
-            padded = np.zeros((height, stride), np.uint8)
-            padded[:, : width * 3] = result.reshape(height, width * 3)
-            result = padded
-        out = Gst.Buffer.new_wrapped(result.tobytes())
+        out = Gst.Buffer.new_wrapped(self.to_bytes(result, caps))
         out.pts = running
         out.duration = buffer.duration
         return out
+
+    def to_array(self, data: bytes, caps: Any) -> np.ndarray:
+        """A writable copy of a mapped buffer, as the processor gets it."""
+        raise NotImplementedError
+
+    def to_bytes(self, array: np.ndarray, caps: Any) -> bytes:
+        """The processor's result as a buffer's bytes."""
+        raise NotImplementedError
 
     def _emitter(self) -> Callable[..., None]:
         def emit(name: str, **fields: Any) -> None:
@@ -171,8 +184,58 @@ class PythonFilterElement(FilterElement):
                                description)
 
 
-def _conform(frame: Any, shape: tuple[int, ...]) -> Any:
-    array = np.asarray(frame)
-    if array.shape != shape:
-        raise ValueError(f"the filter returned a frame of shape {array.shape}, not {shape}")
-    return array.astype(np.uint8, copy=False)
+class PythonFilterElement(PythonStepElement):
+    """A video filter written in Python: RGB frames, (H, W, 3) uint8."""
+
+    factory = "PythonFilter"
+    kind = MediaKind.VIDEO
+    caps = "video/x-raw,format=RGB"
+
+    def to_array(self, data: bytes, caps: Any) -> np.ndarray:
+        width, height = caps.get_value("width"), caps.get_value("height")
+        stride = (width * 3 + 3) & ~3  # GStreamer's RGB rows are 4-byte aligned
+        rows = np.frombuffer(data, np.uint8, stride * height).reshape(height, stride)
+        return np.array(rows[:, : width * 3].reshape(height, width, 3))
+
+    def to_bytes(self, array: np.ndarray, caps: Any) -> bytes:
+        height, width = array.shape[:2]
+        stride = (width * 3 + 3) & ~3
+        if stride != width * 3:
+            padded = np.zeros((height, stride), np.uint8)
+            padded[:, : width * 3] = array.reshape(height, width * 3)
+            array = padded
+        return array.tobytes()
+
+
+class PythonAudioFilterElement(PythonStepElement):
+    """An audio filter written in Python: interleaved S16LE at 48 kHz, (n, 2) int16."""
+
+    factory = "PythonAudioFilter"
+    kind = MediaKind.AUDIO
+    RATE = 48000
+    CHANNELS = 2
+    caps = (f"audio/x-raw,format=S16LE,layout=interleaved,rate={RATE},"
+            f"channels={CHANNELS}")
+    sink_buffers = 25  # half a second of 20 ms blocks
+    src_buffers = 25
+
+    def to_array(self, data: bytes, caps: Any) -> np.ndarray:
+        return np.frombuffer(data, "<i2").reshape(-1, self.CHANNELS).copy()
+
+    def to_bytes(self, array: np.ndarray, caps: Any) -> bytes:
+        return array.astype("<i2", copy=False).tobytes()
+
+
+def conform(result: Any, like: np.ndarray) -> np.ndarray:
+    """A processor's result as an array of ``like``'s shape and dtype; integers are
+    clipped to the dtype's range (a gain saturates, never wraps around)."""
+    array = np.asarray(result)
+    if array.shape != like.shape:
+        raise ValueError(f"the filter returned an array of shape {array.shape}, "
+                         f"not {like.shape}")
+    if array.dtype == like.dtype:
+        return array
+    if np.issubdtype(like.dtype, np.integer):
+        info = np.iinfo(like.dtype)
+        array = np.clip(array, info.min, info.max)
+    return array.astype(like.dtype)
