@@ -15,6 +15,8 @@ CPU time (all threads) between the phases.
 Columns:
 
 * ``filter``: ``gst:videobalance`` (GStreamerFilter ``videobalance saturation=0``),
+  ``face`` (FaceOverlayFilter with a hat, on a VGA clip of a real face: decode, Haar
+  detection every 120 ms on a half-size copy, overlay on every frame, encode),
   ``py:sepia`` (the SepiaFilter example, numpy, on the filter's worker thread),
   ``py:sepia process`` (the same with ``isolation = "process"``: the child's CPU is
   counted too, from ``/proc``), ``py:motion`` (MotionDetectorFilter);
@@ -39,12 +41,16 @@ Measured on this project's 2-core machine (Debian 12, GStreamer 1.22), 2026-11-2
     py:sepia process    4    89.8      22.5       4.45   29.8/30.0       5.7/11.8
     py:motion           1    15.7      15.7       6.39   30.0/30.0       2.3/3.6
     py:motion           4    59.5      14.9       6.72   30.0/30.0       5.0/10.9
+    face                1    18.5      18.5       5.41   30.0/30.0       1.5/4.0
+    face                4    68.0      17.0       5.88   29.2/29.6       3.5/4.7
 
 Threaded Python filters share one GIL: four sepia sessions (numpy's 3x3 colour
 matmul holds it part of the time) top out at ~0.8 core and 23 fps, while the
 same filter with ``isolation = "process"`` keeps 30 fps on both cores.
+FaceOverlayFilter's detector (OpenCV, which releases the GIL) searches around the
+faces it knows and does a full scan once a second, so four sessions keep ~30 fps.
 
-Usage: .venv/bin/python bench/filters.py [--sessions 1,2,4] [--filters gst,sepia,motion]
+Usage: .venv/bin/python bench/filters.py [--sessions 1,2,4] [--filters gst,sepia,motion,face]
        [--window 8]
 """
 
@@ -69,14 +75,18 @@ from procstats import cpu_seconds  # noqa: E402
 from kurento.engine.contract import MediaKind  # noqa: E402
 from kurento.engine.gst import GstMediaEngine  # noqa: E402
 from kurento.engine.gst.filter import GStreamerFilterElement  # noqa: E402
+from kurento.engine.gst.filter_face import FaceOverlayElement  # noqa: E402
 from kurento.engine.gst.filter_python import PythonFilterElement  # noqa: E402
 from kurento.engine.gst.player import PlayerElement  # noqa: E402
 from kurento.engine.gst.testing import NullListener, TestSink  # noqa: E402
 from kurento.engine.playing import PlayerConfig  # noqa: E402
 from kurento.filters.examples import MotionDetector, Sepia  # noqa: E402
+from kurento.filters.face import FacePlacement  # noqa: E402
 from kurento.filters.process import ProcessProxy  # noqa: E402
 
 CLIP = Path("/tmp/kurento-bench-vga-vp8.webm")
+FACE_CLIP = Path("/tmp/kurento-bench-vga-face-vp8.webm")
+HAT = ROOT / "examples" / "magic_mirror" / "static" / "img" / "hat.png"
 CLIP_SECONDS = 30
 FPS = 30
 
@@ -115,6 +125,29 @@ def make_clip() -> None:
         check=True)
 
 
+def make_face_clip() -> None:
+    """The test suite's face clip (tests/face_media.py) at VGA 30 fps, piped raw into VP8."""
+    if FACE_CLIP.exists():
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.face_media import face_frame
+
+    print(f"making {FACE_CLIP} ...", file=sys.stderr)
+    encoder = subprocess.Popen(
+        ["gst-launch-1.0", "-q", "fdsrc", "!", "rawvideoparse", "width=640", "height=480",
+         "format=rgb", f"framerate={FPS}/1", "!", "videoconvert", "!",
+         "vp8enc", "deadline=1", "cpu-used=4", "target-bitrate=800000",
+         "keyframe-max-dist=60", "!", "webmmux", "!", "filesink", f"location={FACE_CLIP}"],
+        stdin=subprocess.PIPE)
+    assert encoder.stdin is not None
+    frames = [face_frame(index).tobytes() for index in range(60)]  # one sway
+    for index in range(CLIP_SECONDS * FPS):
+        encoder.stdin.write(frames[index % len(frames)])
+    encoder.stdin.close()
+    if encoder.wait() != 0:
+        raise SystemExit("could not make the face clip")
+
+
 async def loop_lag(stop: asyncio.Event, lags: list[float]) -> None:
     while not stop.is_set():
         before = time.monotonic()
@@ -142,8 +175,11 @@ async def measure(sinks: list[TestSink], window: float) -> tuple[float, list[flo
     return cpu / wall, fps, lags
 
 
-def make_filter(pipeline: Any, kind: str) -> Any:
-    if kind == "gst":
+async def make_filter(pipeline: Any, kind: str) -> Any:
+    if kind == "face":
+        element = pipeline.create_element_of(FaceOverlayElement, Listener())
+        await element.set_image(str(HAT), FacePlacement(-0.35, -1.2, 1.6, 1.6))
+    elif kind == "gst":
         element = pipeline.create_element_of(GStreamerFilterElement, Listener())
         element.configure_command("videobalance saturation=0", "VIDEO")
     elif kind == "sepia-proc":
@@ -161,7 +197,7 @@ async def row(kind: str, sessions: int, window: float, settle: float) -> str:
     players, sinks = [], []
     for _ in range(sessions):
         player = pipeline.create_element_of(PlayerElement, Listener())
-        player.configure(PlayerConfig(uri=CLIP.as_uri()))
+        player.configure(PlayerConfig(uri=(FACE_CLIP if kind == "face" else CLIP).as_uri()))
         sink = pipeline.create_element_of(TestSink, Listener())
         players.append(player)
         sinks.append(sink)
@@ -173,7 +209,7 @@ async def row(kind: str, sessions: int, window: float, settle: float) -> str:
     for link in links:
         await link.unlink()
     for player, sink in zip(players, sinks, strict=True):
-        element = make_filter(pipeline, kind)
+        element = await make_filter(pipeline, kind)
         player.link(element, MediaKind.VIDEO)
         element.link(sink, MediaKind.VIDEO)
     await asyncio.sleep(settle)
@@ -184,7 +220,7 @@ async def row(kind: str, sessions: int, window: float, settle: float) -> str:
     lags.sort()
     p99 = lags[int(len(lags) * 0.99)] if lags else 0.0
     name = {"gst": "gst:videobalance", "sepia": "py:sepia", "sepia-proc": "py:sepia process",
-            "motion": "py:motion"}[kind]
+            "motion": "py:motion", "face": "face"}[kind]
     worst = max(lags, default=0.0)
     return (f"{name:<17} {sessions:>3} {cost:>7.1f} {per:>9.1f} {100 / per:>10.2f} "
             f"{min(fps):>6.1f}/{statistics.mean(fps):<5.1f} {p99:>8.1f}/{worst:<6.1f}"
@@ -194,11 +230,13 @@ async def row(kind: str, sessions: int, window: float, settle: float) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,2,4")
-    parser.add_argument("--filters", default="gst,sepia,sepia-proc,motion")
+    parser.add_argument("--filters", default="gst,sepia,sepia-proc,motion,face")
     parser.add_argument("--window", type=float, default=8.0)
     parser.add_argument("--settle", type=float, default=3.0)
     args = parser.parse_args()
     make_clip()
+    if "face" in args.filters.split(","):
+        make_face_clip()
     print(f"{os.cpu_count()} cores; clip: 640x480 VP8 {FPS} fps")
     print("filter              N   CPU %  CPU/sess  sess/core  fps min/mean  "
           "loop lag ms p99/max")

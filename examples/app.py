@@ -16,6 +16,7 @@ from aiohttp import web
 from examples.common import HERE, KURENTO_UTILS_BUNDLE, MEDIA_SERVER_KEY, MediaServer
 from examples.hello_world import server as hello_world
 from examples.hello_world_js import server as hello_world_js
+from examples.magic_mirror import server as magic_mirror
 from examples.one_to_many import server as one_to_many
 from examples.one_to_one import server as one_to_one
 from examples.player import server as player
@@ -53,6 +54,9 @@ DEMOS = (
     Demo("player", "Player",
          "A file, HTTP URL or RTSP stream played to the browser, with pause and seek.",
          player.create_app),
+    Demo("magic_mirror", "Magic mirror",
+         "A hat on every face (FaceOverlayFilter), shown back and recorded.",
+         magic_mirror.create_app),
 )
 
 

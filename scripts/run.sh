@@ -39,6 +39,9 @@ stop_all() {
 trap 'stop_all; exit 130' INT TERM
 trap stop_all EXIT
 
+# The magic mirror demo has the media server fetch its hat image from the demo server
+# on 127.0.0.1, which the server refuses by default (internal_networks is empty).
+KURENTO_INTERNAL_NETWORKS="${KURENTO_INTERNAL_NETWORKS:-127.0.0.1/32}" \
 "$PY" -m kurento.server --host 127.0.0.1 --port "$SERVER_PORT" --path kurento \
   --log-level "$LOG_LEVEL" &
 SERVER_PID=$!

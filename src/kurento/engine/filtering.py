@@ -119,6 +119,21 @@ class ImageOverlayMedia(ElementEngine, Protocol):
         """Stop drawing the image; False if no image has that id."""
 
 
+@runtime_checkable
+class FaceOverlayMedia(ElementEngine, Protocol):
+    """The media part of a FaceOverlayFilter (the image is a local file, already fetched)."""
+
+    async def set_image(self, path: str, placement: Any) -> None:
+        """Decode the image and draw it over every face from the next frame on.
+
+        ``placement`` is a ``kurento.filters.face.FacePlacement``. Raises
+        :class:`ImageLoadError`.
+        """
+
+    def unset_image(self) -> None:
+        """Stop drawing (and detecting)."""
+
+
 class CodeListener(ElementListener, Protocol):
     """A ZBarFilter's news, on the loop (the element listener's, plus this)."""
 

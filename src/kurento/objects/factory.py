@@ -5,6 +5,7 @@ from __future__ import annotations
 from kurento.filters.examples import EXAMPLES
 from kurento.objects.base import MediaObject
 from kurento.objects.filter import GStreamerFilter, python_filter_types
+from kurento.objects.filter_face import FaceOverlayFilter
 from kurento.objects.filter_overlay import ImageOverlayFilter
 from kurento.objects.filter_zbar import ZBarFilter
 from kurento.objects.http_endpoint import HttpGetEndpoint, HttpPostEndpoint
@@ -27,5 +28,6 @@ FACTORIES: dict[str, type[MediaObject]] = {
     "GStreamerFilter": GStreamerFilter,
     "ImageOverlayFilter": ImageOverlayFilter,
     "ZBarFilter": ZBarFilter,
+    "FaceOverlayFilter": FaceOverlayFilter,
     **python_filter_types(EXAMPLES),
 }

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from ..contract import MediaKind
 from .element import GstElement
 from .filter import GStreamerFilterElement
+from .filter_face import FaceOverlayElement
 from .filter_overlay import ImageOverlayElement
 from .filter_python import PythonAudioFilterElement, PythonFilterElement
 from .filter_zbar import ZBarElement
@@ -51,4 +52,5 @@ FACTORIES: dict[str, type[GstElement]] = {
     PythonAudioFilterElement.factory: PythonAudioFilterElement,
     ImageOverlayElement.factory: ImageOverlayElement,
     ZBarElement.factory: ZBarElement,
+    FaceOverlayElement.factory: FaceOverlayElement,
 }

@@ -8,7 +8,6 @@ the filter's own worker thread (see ``filter_python``).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from kurento.filters.overlay import ImageOverlay, Placement
 from ..filtering import ImageLoadError
 from ._gst import Gst
 from .filter_python import PythonFilterElement
+from .runtime import Runtime
 
 LOAD_TIMEOUT = 5 * Gst.SECOND
 
@@ -28,26 +28,31 @@ class ImageOverlayElement(PythonFilterElement):
     def build(self) -> None:
         super().build()
         self._overlay = ImageOverlay()
-        self._ready = threading.Event()
         self.configure_processor(lambda: self._overlay)
 
     async def add_image(self, image_id: str, path: str, placement: Placement) -> None:
-        images: list[np.ndarray] = []
-        errors: list[str] = []
-
-        def load() -> None:
-            try:
-                images.append(load_rgba(path))
-            except ImageLoadError as error:
-                errors.append(str(error))
-
-        await self.runtime.worker.run(f"load image {path}", load)
-        if errors or not images:
-            raise ImageLoadError(errors[0] if errors else f"cannot load '{path}' in time")
-        self._overlay.set_image(image_id, images[0], placement)
+        self._overlay.set_image(image_id, await decode_image(self.runtime, path), placement)
 
     def remove_image(self, image_id: str) -> bool:
         return self._overlay.remove_image(image_id)
+
+
+async def decode_image(runtime: Runtime, path: str) -> np.ndarray:
+    """The image at ``path`` as (H, W, 4) uint8, decoded on a worker thread under the
+    watchdog. Raises :class:`ImageLoadError`."""
+    images: list[np.ndarray] = []
+    errors: list[str] = []
+
+    def load() -> None:
+        try:
+            images.append(load_rgba(path))
+        except ImageLoadError as error:
+            errors.append(str(error))
+
+    await runtime.worker.run(f"load image {path}", load)
+    if errors or not images:
+        raise ImageLoadError(errors[0] if errors else f"cannot load '{path}' in time")
+    return images[0]
 
 
 def load_rgba(path: str) -> np.ndarray:
