@@ -9,7 +9,8 @@ from tests.browser.conftest import DEMO_URL, MEDIA_URL, Pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
 
-DEMOS = ("hello_world", "hello_world_js", "one_to_one", "one_to_many", "recorder", "player")
+DEMOS = ("hello_world", "hello_world_js", "one_to_one", "one_to_many", "recorder", "player",
+         "magic_mirror")
 
 
 def test_landing_page_lists_the_demos_and_each_loads_kurento_utils(pages: Pages) -> None:
