@@ -34,6 +34,17 @@ viewers; ``pkt/CPU-s`` is what the server forwarded (goal: 40,000).
 ``--scenario control-plane``: N clients repeating create pipeline + WebRtcEndpoint,
 connect, release (Janus: create, attach, detach, destroy) with ``loadgen.control``:
 sequences/s, latencies, server CPU per sequence (see bench/README.md).
+``--scenario recording``: N senders (send only), each recorded by the server (ours:
+WebRtcEndpoint → RecorderEndpoint, WEBM, no transcoding; Janus: the recordplay plugin,
+.mjr) into a temporary folder under /tmp; after each row every file is checked
+(non-empty, ffprobe -count_frames; Janus's .mjr through janus-pp-rec first): bytes
+written, recorded fps, frames recorded / frames sent, the senders' RTCP-reported loss;
+server CPU per recording.
+``--scenario filtered [--filter 'gst:COMMAND'|sepia]``: N loopback sessions through a
+filter (ours only; Janus's columns say n/a): fps and loss by frame count (the video
+comes back re-encoded: no frame hash matches it, so no video delay), audio delay by hash
+(audio does not go through the filter); "filtered VGA sessions per core" for the
+highest N that kept quality.
 ``--profile DIR``: ``perf record -g`` (``KPY_BENCH_PROFILER=py-spy``: py-spy) of our
 server during each window; ``KPY_BENCH_EXPERIMENT=...``: our server through
 ``bench/experiment.py`` (in-memory changes, for measuring them).
@@ -47,7 +58,9 @@ The rows also go to ``bench/loadgen/results/loopback.json`` and a plot (server C
 generator CPU against N, delay p50/p99 against N, both servers) to
 ``bench/loadgen/results/loopback.png``.
 
-Usage: .venv/bin/python bench/compare.py --scenario loopback|one-to-many|control-plane
+Usage: .venv/bin/python bench/compare.py
+       --scenario loopback|one-to-many|control-plane|recording|filtered
+       [--filter 'gst:videoflip method=horizontal-flip'|sepia] [--keep-recordings DIR]
        [--servers kurento,janus]
        [--sessions 1,2,4,8,16,32,64,128] [--max 128] [--window 10] [--settle 3]
        [--keep-going] [--stack gst|aiortc] [--logs DIR] [--out DIR] [--profile DIR]
@@ -64,6 +77,7 @@ import math
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,6 +102,9 @@ CONTROL_P99_CEILING = 1000.0  # ms: a control-plane row breaks past it (or on a 
 PACKETS_GOAL = 40_000  # one-to-many: forwarded packets per server CPU-second (issue 6)
 LOGS: Path | None = None  # --logs: servers' and generator's logs are kept there
 PROFILE: Path | None = None  # --profile: perf / py-spy of our server during each window
+RECORD_DIR: Path | None = None  # recording: this row's folder for the servers' files
+FILTER = "gst:videoflip method=horizontal-flip"  # filtered: --filter
+KEEP_RECORDINGS: Path | None = None  # --keep-recordings: the row folders are moved there
 
 
 def log_file(name: str) -> Any:
@@ -145,10 +162,12 @@ def kurento_server(sessions: int) -> Iterator[tuple[subprocess.Popen[Any], str]]
 
 
 def janus_config(folder: Path, port: int) -> None:
-    """A config folder of our own: WebSocket transport on 127.0.0.1, echotest only, ICE on
-    127.0.0.1 only (the namespace's bridge, see JANUS_IFACE), no STUN, no event handlers."""
+    """A config folder of our own: WebSocket transport on 127.0.0.1, the echotest,
+    videoroom and recordplay plugins, ICE on 127.0.0.1 only (the namespace's bridge, see
+    JANUS_IFACE), no STUN, no event handlers."""
     for kind, library in (("plugins", "libjanus_echotest.so"),
                           ("plugins", "libjanus_videoroom.so"),
+                          ("plugins", "libjanus_recordplay.so"),
                           ("transports", "libjanus_websockets.so")):
         (folder / kind).mkdir(exist_ok=True)
         (folder / kind / library).symlink_to(JANUS_LIBS / kind / library)
@@ -212,6 +231,11 @@ room-{ROOM}: {{
     record = false
 }}
 """)
+    # Recording: .mjr files into this row's temporary folder (or one of Janus's own).
+    recordings = RECORD_DIR or folder / "recordings"
+    recordings.mkdir(exist_ok=True)
+    (folder / "janus.plugin.recordplay.jcfg").write_text(
+        f'general: {{\n    path = "{recordings}"\n}}\n')
 
 
 @contextlib.contextmanager
@@ -265,11 +289,38 @@ def read_event(worker: subprocess.Popen[str], name: str) -> dict[str, Any]:
 
 def run_row(target: str, sessions: int, window: float, settle: float,
             stack: str = "gst", scenario: str = "loopback") -> dict[str, Any]:
+    if scenario != "recording":
+        return measure_row(target, sessions, window, settle, stack, scenario)
+    global RECORD_DIR
+    RECORD_DIR = Path(tempfile.mkdtemp(prefix=f"kpy-bench-rec-{target}-{sessions}-"))
+    try:
+        RECORD_DIR.chmod(0o777)  # the server may run as another user
+        row = measure_row(target, sessions, window, settle, stack, scenario)
+        # (the server has stopped: Janus has closed its files)
+        row.update(check_recordings(target, sessions, RECORD_DIR, row))
+        row["broken"] = quality_broken(row)
+        return row
+    finally:
+        if KEEP_RECORDINGS is None:
+            shutil.rmtree(RECORD_DIR, ignore_errors=True)
+        else:
+            KEEP_RECORDINGS.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(RECORD_DIR), KEEP_RECORDINGS / RECORD_DIR.name)
+        RECORD_DIR = None
+
+
+def measure_row(target: str, sessions: int, window: float, settle: float,
+                stack: str, scenario: str) -> dict[str, Any]:
     if scenario == "control-plane":
         command = ["-m", "loadgen.control", "--clients", str(sessions)]
     else:
         command = ["-m", "loadgen", "--sessions", str(sessions), "--stack", stack,
                    "--scenario", scenario]
+        if scenario == "filtered":
+            command += ["--filter", FILTER]
+        if scenario == "recording":
+            assert RECORD_DIR is not None
+            command += ["--record-dir", str(RECORD_DIR)]
     with SERVERS[target](sessions) as (server, url):
         worker = subprocess.Popen(
             [sys.executable, *command, "--target", target, "--url", url,
@@ -309,6 +360,11 @@ def run_row(target: str, sessions: int, window: float, settle: float,
     if scenario == "control-plane":
         row["cpu_ms_per_seq"] = (1000 * server_cpu / row["sequences"] if row["sequences"]
                                  else math.nan)
+    elif scenario == "recording":
+        row["cpu_per_rec"] = row["cpu"] / sessions
+    elif scenario == "filtered":
+        row["sessions_per_core"] = sessions / (row["cpu"] / 100) if row["cpu"] else math.nan
+        row["filter"] = FILTER
     else:
         row["pkt_per_cpu_s"] = (done["packets_received"] / server_cpu if server_cpu
                                 else math.nan)
@@ -336,7 +392,121 @@ def start_profiler(target: str, sessions: int, pid: int,
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+# -- recordings --------------------------------------------------------------------------
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    """Codecs, decoded video frames (``-count_frames``) and duration of a media file;
+    {"error": ...} if ffprobe cannot read it."""
+    try:
+        done = subprocess.run(
+            ["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+             "stream=codec_type,codec_name,nb_read_frames:format=duration", "-of", "json",
+             str(path)], capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return {"error": str(error)}
+    if done.returncode != 0:
+        return {"error": done.stderr.strip()[-200:] or f"ffprobe exit {done.returncode}"}
+    info = json.loads(done.stdout or "{}")
+    result: dict[str, Any] = {"codecs": {}, "frames": 0,
+                              "duration": float(info.get("format", {}).get("duration") or 0)}
+    for stream in info.get("streams", []):
+        result["codecs"][stream.get("codec_type")] = stream.get("codec_name")
+        if stream.get("codec_type") == "video":
+            result["frames"] = int(stream.get("nb_read_frames") or 0)
+    return result
+
+
+def janus_pp_rec(mjr: Path, out: Path) -> str | None:
+    """Converts a Janus .mjr to a playable file with janus-pp-rec (janus-tools); the error,
+    or None."""
+    binary = shutil.which("janus-pp-rec")
+    if binary is None:
+        return "janus-pp-rec not installed (apt-get install janus-tools)"
+    try:
+        done = subprocess.run([binary, str(mjr), str(out)], capture_output=True, text=True,
+                              timeout=120, check=False)
+    except subprocess.TimeoutExpired:
+        # Seen twice (an audio .mjr, on a loaded machine): the output fully written, then
+        # janus-pp-rec never exited; the same file converted again took 0.1 s. The file is
+        # then judged by what ffprobe reads of the output.
+        if out.exists() and out.stat().st_size:
+            return None
+        return f"janus-pp-rec {mjr.name}: no result within 120 s"
+    if done.returncode != 0 or not out.exists() or not out.stat().st_size:
+        return (done.stderr or done.stdout).strip()[-200:] or f"exit {done.returncode}"
+    return None
+
+
+def check_recordings(target: str, sessions: int, folder: Path,
+                     row: dict[str, Any]) -> dict[str, Any]:
+    """After the server stopped: every session's files non-empty and readable, VP8 + Opus,
+    video frames decoded by ffprobe. Ours: ``rec-I.webm``; Janus: ``rec-I-video.mjr`` and
+    ``rec-I-audio.mjr``, converted with janus-pp-rec first (the bytes counted are the
+    .mjr ones, what Janus wrote)."""
+    files: list[dict[str, Any]] = []
+    written = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    for index in range(sessions):
+        name = f"rec-{index}"
+        if target == "kurento":
+            path = folder / f"{name}.webm"
+            if not path.exists() or not path.stat().st_size:
+                files.append({"name": name, "error": "missing or empty"})
+                continue
+            info = ffprobe(path)
+            info.update(name=name, bytes=path.stat().st_size)
+            if "error" not in info and info["codecs"] != {"video": "vp8", "audio": "opus"}:
+                info["error"] = f"codecs {info['codecs']}"
+            files.append(info)
+            continue
+        video, audio = folder / f"{name}-video.mjr", folder / f"{name}-audio.mjr"
+        if not all(p.exists() and p.stat().st_size for p in (video, audio)):
+            files.append({"name": name, "error": "missing or empty .mjr"})
+            continue
+        error = (janus_pp_rec(video, folder / f"{name}-video.webm")
+                 or janus_pp_rec(audio, folder / f"{name}-audio.opus"))
+        if error:
+            files.append({"name": name, "error": error})
+            continue
+        info = ffprobe(folder / f"{name}-video.webm")
+        sound = ffprobe(folder / f"{name}-audio.opus")
+        info.update(name=name, bytes=video.stat().st_size + audio.stat().st_size)
+        if "error" not in info:
+            info["codecs"] = {**info["codecs"], **sound.get("codecs", {})}
+            if "error" in sound or info["codecs"] != {"video": "vp8", "audio": "opus"}:
+                info["error"] = sound.get("error") or f"codecs {info['codecs']}"
+        files.append(info)
+    # frames each sender sent from its ICE connection to the stop (what could be recorded)
+    per_sender = row.get("sent_video_connected") or [row.get("sent_video_recording") or 0] * (
+        sessions)
+    # and how long it was connected: senders set up first record longest
+    connected = row.get("connect_s") or [math.nan] * sessions
+    for index, info in enumerate(files):
+        span = row.get("stop_at_s", math.nan) - connected[index]
+        if "error" not in info and per_sender[index]:
+            info["frames_pct"] = 100 * info["frames"] / per_sender[index]
+        if "error" not in info and span > 0:
+            info["duration_pct"] = 100 * info["duration"] / span
+            info["kbit_s"] = 8 * info["bytes"] / span / 1000
+    good = [f for f in files if "error" not in f and f["frames"] and f["duration"]]
+    return {
+        "bytes_written": written,
+        "recordings": files,
+        "bad_files": sessions - len(good),
+        "kbit_per_rec": (statistics.fmean(f.get("kbit_s", math.nan) for f in good) if good
+                         else math.nan),
+        "rec_fps_min": min((f["frames"] / f["duration"] for f in good), default=0.0),
+        "frames_pct_min": min((f.get("frames_pct", math.nan) for f in good), default=0.0),
+        "duration_pct_min": min((f.get("duration_pct", math.nan) for f in good),
+                                default=0.0),
+    }
+
+
 def quality_broken(row: dict[str, Any]) -> bool:
+    if "rtcp_loss_max" in row:  # recording: the server keeps up, the files are good
+        return bool(row["missing"] or row.get("bad_files", 0)
+                    or row.get("rec_fps_min", 0.0) < FPS_FLOOR * row["sender_fps"]
+                    or row["rtcp_loss_max"] > LOSS_CEILING)
     if "seq_per_s" in row:  # control plane: a failed request, or a sequence over 1 s
         return bool(row["failures"] or not row["seq_p99"] <= CONTROL_P99_CEILING)
     return bool(row["missing"] or row["fps_min"] < FPS_FLOOR * row["sender_fps"]
@@ -352,11 +522,36 @@ HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'pkt/CPU-s':>9} {'video p50/p9
 CONTROL_HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'seq/s':>7} {'seq p50/p99':>13} "
                   f"{'create p99':>10} {'connect p99':>11} {'release p99':>11} "
                   f"{'CPU ms/seq':>10} {'fail':>4}")
+RECORDING_HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'CPU/rec':>7} {'MB':>6} "
+                    f"{'kbit/s/rec':>10} {'rec fps':>7} {'frames %':>8} {'dur %':>6} "
+                    f"{'RTCP loss %':>11} {'bad':>3}")
+FILTERED_HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'sess/core':>9} {'fps':>5} "
+                   f"{'v loss %':>8} {'audio p50/p99':>13} {'a loss %':>8} {'PLI':>4}")
 SCENARIO = "loopback"  # set by main()
 
 
 def header() -> str:
-    return CONTROL_HEADER if SCENARIO == "control-plane" else HEADER
+    return {"control-plane": CONTROL_HEADER, "recording": RECORDING_HEADER,
+            "filtered": FILTERED_HEADER}.get(SCENARIO, HEADER)
+
+
+def recording_cells(row: dict[str, Any]) -> str:
+    mark = "*" if row["broken"] else " "
+    return (f"{row['cpu']:>6.1f} {row['rss']:>6.1f} {row['gen_cpu']:>6.1f} "
+            f"{row['cpu_per_rec']:>7.2f} {row.get('bytes_written', 0) / 1e6:>6.1f} "
+            f"{row.get('kbit_per_rec', math.nan):>10.0f} {row.get('rec_fps_min', 0):>7.1f} "
+            f"{row.get('frames_pct_min', math.nan):>8.1f} "
+            f"{row.get('duration_pct_min', math.nan):>6.1f} {row['rtcp_loss_max']:>11.2f} "
+            f"{row.get('bad_files', 0):>3d}{mark}")
+
+
+def filtered_cells(row: dict[str, Any]) -> str:
+    mark = "*" if row["broken"] else " "
+    audio = f"{row['audio_p50']:.1f}/{row['audio_p99']:.1f}"
+    return (f"{row['cpu']:>6.1f} {row['rss']:>6.1f} {row['gen_cpu']:>6.1f} "
+            f"{row['sessions_per_core']:>9.2f} {row['fps_min']:>5.1f} "
+            f"{row['video_loss_max']:>8.2f} {audio:>13} {row['audio_loss_max']:>8.2f} "
+            f"{row['pli'] + row['fir']:>4d}{mark}")
 
 
 def control_cells(row: dict[str, Any]) -> str:
@@ -375,8 +570,14 @@ def cells(row: dict[str, Any] | None) -> str:
         return " " * width
     if "error" in row:
         return f"{'failed: ' + row['error'][:width - 8]:<{width}}"
+    if row.get("na"):
+        return f"{'n/a (no filters in Janus)':^{width}}"
     if SCENARIO == "control-plane":
         return control_cells(row)
+    if SCENARIO == "recording":
+        return recording_cells(row)
+    if SCENARIO == "filtered":
+        return filtered_cells(row)
     mark = "*" if row["broken"] else " "
     video = f"{row['video_p50']:.1f}/{row['video_p99']:.1f}"
     audio = f"{row['audio_p50']:.1f}/{row['audio_p99']:.1f}"
@@ -386,7 +587,8 @@ def cells(row: dict[str, Any] | None) -> str:
 
 
 def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, key: str) -> str:
-    if not a or not b or "error" in a or "error" in b or not b[key]:
+    if (not a or not b or "error" in a or "error" in b or key not in a or key not in b
+            or not b[key]):
         return "-"
     return f"{a[key] / b[key]:.2f}"
 
@@ -396,8 +598,9 @@ def table(rows: list[dict[str, Any]], servers: list[str]) -> str:
     ns = sorted({r["n"] for r in rows})
     title = "    " + " | ".join(f"{s:<{len(header())}}" for s in servers)
     lines = [title, f"{'N':>3} " + " | ".join(header() for _ in servers)]
-    second = "seq/s" if SCENARIO == "control-plane" else "pkt/CPU-s"
-    key = "seq_per_s" if SCENARIO == "control-plane" else "pkt_per_cpu_s"
+    second, key = {"control-plane": ("seq/s", "seq_per_s"),
+                   "recording": ("MB", "bytes_written"),
+                   "filtered": ("fps", "fps_min")}.get(SCENARIO, ("pkt/CPU-s", "pkt_per_cpu_s"))
     if len(servers) == 2:
         lines[0] += " | ours/janus"
         lines[1] += f" |  CPU {second:>9}"
@@ -421,8 +624,8 @@ def plot(rows: list[dict[str, Any]], servers: list[str], path: Path, title: str)
         return False
     figure, (cpu_axis, delay_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
     for server, color in zip(servers, ("tab:blue", "tab:orange"), strict=False):
-        good = sorted((r for r in rows if r["server"] == server and "error" not in r),
-                      key=lambda r: r["n"])
+        good = sorted((r for r in rows if r["server"] == server and "error" not in r
+                       and not r.get("na")), key=lambda r: r["n"])
         if not good:
             continue
         ns = [r["n"] for r in good]
@@ -435,16 +638,29 @@ def plot(rows: list[dict[str, Any]], servers: list[str], path: Path, title: str)
             delay_axis.plot(ns, [r["seq_p99"] for r in good], "s--", color=color,
                             label=f"{server} sequence p99")
             continue
+        if SCENARIO == "recording":
+            delay_axis.plot(ns, [r.get("rec_fps_min", 0) for r in good], "o-", color=color,
+                            label=f"{server} lowest recorded fps")
+            continue
+        if SCENARIO == "filtered":
+            delay_axis.plot(ns, [r["fps_min"] for r in good], "o-", color=color,
+                            label=f"{server} lowest received fps")
+            delay_axis.plot(ns, [r["audio_p99"] for r in good], "^:", color=color,
+                            label=f"{server} audio delay p99, ms")
+            continue
         delay_axis.plot(ns, [r["video_p50"] for r in good], "o-", color=color,
                         label=f"{server} video p50")
         delay_axis.plot(ns, [r["video_p99"] for r in good], "s--", color=color,
                         label=f"{server} video p99")
         delay_axis.plot(ns, [r["audio_p99"] for r in good], "^:", color=color,
                         label=f"{server} audio p99")
-    delay_axis.set_yscale("log")
-    delay_label = "sequence latency, ms" if SCENARIO == "control-plane" else "frame delay, ms"
+    if SCENARIO != "recording":
+        delay_axis.set_yscale("log")
+    delay_label = {"control-plane": "sequence latency, ms", "recording": "frames per second",
+                   "filtered": "fps / ms"}.get(SCENARIO, "frame delay, ms")
     x_label = {"loopback": "loopback sessions (N)", "one-to-many": "viewers of one presenter (N)",
-               "control-plane": "concurrent clients (N)"}[SCENARIO]
+               "control-plane": "concurrent clients (N)", "recording": "recorded senders (N)",
+               "filtered": "filtered loopback sessions (N)"}[SCENARIO]
     for axis, label in ((cpu_axis, "CPU, % of one core"), (delay_axis, delay_label)):
         axis.set_xscale("log", base=2)
         axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))
@@ -496,9 +712,15 @@ def run_in_netns(argv: list[str]) -> int:
 
 
 def main() -> int:
+    global LOGS, SCENARIO, PROFILE, FILTER, KEEP_RECORDINGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scenario", choices=("loopback", "one-to-many", "control-plane"),
-                        default="loopback")
+    parser.add_argument("--scenario", default="loopback", choices=(
+        "loopback", "one-to-many", "control-plane", "recording", "filtered"))
+    parser.add_argument("--filter", default=FILTER,
+                        help="filtered: gst:COMMAND (a GStreamerFilter on video) or sepia "
+                             "(SepiaFilter); default %(default)r")
+    parser.add_argument("--keep-recordings", type=Path,
+                        help="recording: move each row's files there instead of deleting them")
     parser.add_argument("--servers", default="kurento,janus")
     parser.add_argument("--sessions", default="1,2,4,8,16,32,64,128")
     parser.add_argument("--max", type=int, default=128, help="largest N tried")
@@ -522,7 +744,8 @@ def main() -> int:
         print("warning: not in a network namespace: only the 127.0.0.1 binding keeps the "
               "traffic local; run as root without --no-netns to keep everything on lo",
               file=sys.stderr)
-    global LOGS, SCENARIO, PROFILE
+    FILTER = args.filter
+    KEEP_RECORDINGS = args.keep_recordings.resolve() if args.keep_recordings else None
     LOGS = args.logs.resolve() if args.logs else None
     PROFILE = args.profile.resolve() if args.profile else None
     SCENARIO = args.scenario
@@ -541,14 +764,25 @@ def main() -> int:
     else:
         media = (f"VP8 {WIDTH}x{HEIGHT} {FPS} fps + Opus, {clip.bitrate / 1000:.0f} kbit/s "
                  "per stream")
-        what = ("N echo sessions" if args.scenario == "loopback" else
-                "1 presenter, N viewers (ours: WebRtcEndpoint → N WebRtcEndpoints; Janus: "
-                f"videoroom; goal {PACKETS_GOAL:,} pkt/CPU-s)")
+        what = {
+            "loopback": "N echo sessions",
+            "one-to-many": "1 presenter, N viewers (ours: WebRtcEndpoint → N "
+                           f"WebRtcEndpoints; Janus: videoroom; goal {PACKETS_GOAL:,} "
+                           "pkt/CPU-s)",
+            "recording": "N senders each recorded (ours: WebRtcEndpoint → RecorderEndpoint "
+                         "WEBM, no transcoding; Janus: recordplay, .mjr)",
+            "filtered": f"N echo sessions through a filter ({FILTER}; ours: WebRtcEndpoint "
+                        "→ filter → same WebRtcEndpoint, decode + filter + VP8 encode; Janus "
+                        "has no filters)",
+        }[args.scenario]
         title = f"{args.scenario}: {what}; {media}; {os.cpu_count()} CPUs; {date}"
     print(f"{title}\nwindow {args.window:.0f} s, {where}, generator on {args.stack}",
           flush=True)
     rows: list[dict[str, Any]] = []
     for server in servers:
+        if args.scenario == "filtered" and server == "janus":
+            rows += [{"server": server, "n": n, "na": True, "broken": False} for n in ladder]
+            continue
         for n in ladder:
             try:
                 row = run_row(server, n, args.window, args.settle, args.stack, args.scenario)
@@ -565,12 +799,33 @@ def main() -> int:
                 break
     print()
     print(table(rows, servers))
+    if args.scenario == "filtered":
+        kept = [r for r in rows if r["server"] == "kurento" and "error" not in r
+                and not r["broken"]]
+        if kept:
+            best = max(kept, key=lambda r: r["n"])
+            print(f"\nfiltered VGA sessions per core ({FILTER}): "
+                  f"{best['sessions_per_core']:.2f} at N = {best['n']} "
+                  f"(N / (server CPU % / 100) = {best['n']} / {best['cpu'] / 100:.2f}; "
+                  "anchor: a mixing MCU does ~3 VGA VP8 streams per core, goal 4+)")
+        else:
+            print("\nfiltered VGA sessions per core: no row kept quality")
+    if args.scenario == "recording":
+        for row in rows:
+            for record in row.get("recordings", []):
+                if "error" in record:
+                    print(f"  {row['server']} N={row['n']} {record['name']}: {record['error']}")
+            if row.get("transcoding"):
+                print(f"  {row['server']} N={row['n']} transcoding: {row['transcoding'][:4]}")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.scenario}.json").write_text(json.dumps(
+    stem = args.scenario
+    if args.scenario == "filtered":  # filtered-videoflip, filtered-sepia, ...
+        stem += "-" + FILTER.removeprefix("gst:").split()[0].replace("/", "_")
+    (args.out / f"{stem}.json").write_text(json.dumps(
         {"title": title, "date": date, "where": where, "window": args.window,
          "stack": args.stack, "rows": rows},
         indent=1))
-    png = args.out / f"{args.scenario}.png"
+    png = args.out / f"{stem}.png"
     if plot(rows, servers, png, title):
         print(f"\nplot: {png.relative_to(ROOT) if png.is_relative_to(ROOT) else png}")
     else:

@@ -18,7 +18,8 @@
 #    chromium and fonts-liberation for the browser tests (tests/browser), which
 #    drive it with Python playwright (from the `test` extra; no browser download),
 #    and coturn (`turnserver`, run by the TURN browser test inside its namespace).
-# 6. With --bench: Debian's janus (the peer bench/compare.py measures us against) and
+# 6. With --bench: Debian's janus (the peer bench/compare.py measures us against),
+#    janus-tools (janus-pp-rec, to check Janus's recordings) and
 #    matplotlib (its plots).
 # Works as root on Debian 12 (python 3.11, GStreamer 1.22) and Debian 13
 # (python 3.13, GStreamer 1.26).
@@ -85,7 +86,8 @@ command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 if [ "$WITH_TEST" -eq 1 ]; then
   apt_packages+=(chromium fonts-liberation coturn ffmpeg gir1.2-gst-rtsp-server-1.0)
 fi
-if [ "$WITH_BENCH" -eq 1 ]; then apt_packages+=(janus); fi
+# janus-tools: janus-pp-rec turns Janus's recordings (.mjr) into files ffprobe can check.
+if [ "$WITH_BENCH" -eq 1 ]; then apt_packages+=(janus janus-tools); fi
 
 missing=()
 installed="$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${apt_packages[@]}" 2>/dev/null || true)"

@@ -49,6 +49,8 @@ class RtpCounters:
     pli: int = 0  # keyframe requests the server sent us
     fir: int = 0
     nack: int = 0
+    remote_lost: int = 0  # packets the server reports lost (RTCP RR: remote-inbound-rtp)
+    remote_reports: int = 0  # remote-inbound-rtp entries (0: no receiver report came)
 
 
 @dataclass
@@ -65,15 +67,21 @@ class Session:
     video_src: Any = None
     audio_src: Any = None
     arrivals: list[Arrival] = field(default_factory=list)
+    # every frame that came back, matched or not: (kind, monotonic time). A filtered
+    # session gets its video re-encoded, which no hash matches: it is counted here.
+    received: list[tuple[str, float]] = field(default_factory=list)
     unmatched: int = 0
     video_started: bool = False  # pushes video only from a keyframe on
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     candidates: asyncio.Queue[tuple[int, str]] = field(default_factory=asyncio.Queue)
     first_video: float | None = None
+    connected_at: float | None = None  # monotonic time ICE connected
     dropped_candidates: int = 0
     # "sendrecv" (loopback), "sendonly" (a one-to-many presenter: nothing comes back),
     # "recvonly" (a viewer: nothing is sent, no appsrc).
     role: str = "sendrecv"
+    # a filtered session: its first video frame back counts even though no hash matches
+    count_unmatched: bool = False
     _agent: Any = None
 
     def create(self) -> None:
@@ -195,6 +203,8 @@ class Session:
         state = webrtc.get_property("ice-connection-state")
         if state in (GstWebRTC.WebRTCICEConnectionState.CONNECTED,
                      GstWebRTC.WebRTCICEConnectionState.COMPLETED):
+            if self.connected_at is None:
+                self.connected_at = time.monotonic()
             self.loop.call_soon_threadsafe(self.connected.set)
             self.loop.call_soon_threadsafe(self.configure_latency)
 
@@ -226,18 +236,20 @@ class Session:
         pad.link(depay.get_static_pad("sink"))
 
     def _probe(self, kind: str) -> Callable[[Any, Any], Any]:
-        sent_times, arrivals = self.sent_times, self.arrivals
+        sent_times, arrivals, received = self.sent_times, self.arrivals, self.received
 
         def probe(_pad: Any, info: Any) -> Any:
             now = time.monotonic()
             buffer = info.get_buffer()
             sent = sent_times.get(hash(buffer.extract_dup(0, buffer.get_size())))
+            received.append((kind, now))
             if sent is None:
                 self.unmatched += 1
             else:
                 arrivals.append(Arrival(kind, sent, now))
-                if kind == "video" and self.first_video is None:
-                    self.first_video = now
+            if kind == "video" and self.first_video is None and (
+                    sent is not None or self.count_unmatched):
+                self.first_video = now
             return Gst.PadProbeReturn.OK
 
         return probe
@@ -264,6 +276,7 @@ class Session:
         gtype = GstWebRTC.WebRTCStatsType.__gtype__
         inbound = int(GstWebRTC.WebRTCStatsType.INBOUND_RTP)
         outbound = int(GstWebRTC.WebRTCStatsType.OUTBOUND_RTP)
+        remote_inbound = int(GstWebRTC.WebRTCStatsType.REMOTE_INBOUND_RTP)
         for index in range(reply.n_fields()):
             value = reply.get_value(reply.nth_field_name(index))
             if not hasattr(value, "get_enum"):
@@ -279,6 +292,9 @@ class Session:
                 counters.pli += _int(value, "pli-count")
                 counters.fir += _int(value, "fir-count")
                 counters.nack += _int(value, "nack-count")
+            elif kind == remote_inbound:
+                counters.remote_lost += max(0, _int(value, "packets-lost"))
+                counters.remote_reports += 1
         return counters
 
     async def stats(self) -> RtpCounters:

@@ -7,6 +7,13 @@
   session, one ``janus.plugin.echotest`` handle per generator session, the offer in a
   ``message`` {audio, video}, our candidates by ``trickle`` (Janus puts its own in the
   answer: half-trickle).
+
+Recording (``record``): ours a WebRtcEndpoint connected to a RecorderEndpoint (WEBM,
+no transcoding: VP8 + Opus in, VP8 + Opus out) per session, ``record`` once the offer is
+answered, ``stopAndWait`` at the end; Janus its ``recordplay`` plugin (``record`` with
+the offer, ``.mjr`` files in the plugin's folder, ``stop`` at the end). Filtered
+loopback (``negotiate(session, filter)``, ours only): WebRtcEndpoint → filter → the same
+WebRtcEndpoint, the filter a ``GStreamerFilter`` (``gst:COMMAND``) or ``SepiaFilter``.
 """
 
 from __future__ import annotations
@@ -29,7 +36,11 @@ class Target(Protocol):
 
     async def open(self) -> None: ...
 
-    async def negotiate(self, session: Session) -> None: ...
+    async def negotiate(self, session: Session, filter: str | None = None) -> None: ...
+
+    async def record(self, session: Session, directory: str, name: str) -> None: ...
+
+    async def stop_recording(self) -> None: ...
 
     async def present(self, session: Session) -> None: ...
 
@@ -52,13 +63,15 @@ class KurentoTarget:
         self._pipelines: list[Any] = []
         self._presenter: Any = None
         self._presenter_pipeline: Any = None
+        self._recorders: list[Any] = []
+        self.transcoding: list[str] = []  # MediaTranscodingStateChanged seen on recorders
 
     async def open(self) -> None:
         from kurento.client import KurentoClient
 
         self._client = await self._stack.enter_async_context(KurentoClient.connect(self.url))
 
-    async def negotiate(self, session: Session) -> None:
+    async def negotiate(self, session: Session, filter: str | None = None) -> None:
         from kurento.client import (
             IceCandidate,
             IceCandidateFound,
@@ -69,7 +82,12 @@ class KurentoTarget:
         pipeline = await MediaPipeline.create(self._client)
         self._pipelines.append(pipeline)
         endpoint = await WebRtcEndpoint.create(pipeline)
-        await endpoint.connect(endpoint)
+        if filter is None:
+            await endpoint.connect(endpoint)
+        else:
+            element = await make_filter(pipeline, filter)
+            await endpoint.connect(element)
+            await element.connect(endpoint)
 
         async def found(event: IceCandidateFound) -> None:
             candidate = event.candidate
@@ -137,11 +155,58 @@ class KurentoTarget:
         await self._presenter.connect(endpoint)
         await self._offer_to(session, endpoint)
 
+    # -- recording: WebRtcEndpoint → RecorderEndpoint (WEBM) per session ---------------
+
+    async def record(self, session: Session, directory: str, name: str) -> None:
+        from kurento.client import (
+            MediaPipeline,
+            MediaProfileSpecType,
+            MediaTranscodingStateChanged,
+            RecorderEndpoint,
+        )
+
+        pipeline = await MediaPipeline.create(self._client)
+        self._pipelines.append(pipeline)
+        endpoint = await self._endpoint(session, pipeline)
+        recorder = await RecorderEndpoint.create(
+            pipeline, f"file://{directory}/{name}.webm",
+            media_profile=MediaProfileSpecType.WEBM)
+
+        async def transcoding(event: MediaTranscodingStateChanged) -> None:
+            self.transcoding.append(f"{name}: {event.media_type} {event.state}")
+
+        await recorder.on(MediaTranscodingStateChanged, transcoding)
+        await endpoint.connect(recorder)
+        await self._offer_to(session, endpoint)
+        await recorder.record()
+        self._recorders.append(recorder)
+
+    async def stop_recording(self) -> None:
+        await asyncio.gather(*(asyncio.wait_for(r.stop_and_wait(), 20)
+                               for r in self._recorders))
+
     async def close(self) -> None:
         for pipeline in self._pipelines:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pipeline.release(), 5)
         await self._stack.aclose()
+
+
+def stopped(result: Any) -> bool:
+    """A recordplay event's ``result``: {"status": "stopped", ...} at the end of a recording
+    (other events carry other dicts, or a string such as "ok")."""
+    return isinstance(result, dict) and result.get("status") == "stopped"
+
+
+async def make_filter(pipeline: Any, spec: str) -> Any:
+    """``gst:COMMAND`` → GStreamerFilter(COMMAND, VIDEO); ``sepia`` → SepiaFilter."""
+    from kurento.client import FilterType, GStreamerFilter, SepiaFilter
+
+    if spec.startswith("gst:"):
+        return await GStreamerFilter.create(pipeline, spec[4:], filter_type=FilterType.VIDEO)
+    if spec == "sepia":
+        return await SepiaFilter.create(pipeline)
+    raise ValueError(f"unknown filter {spec!r} (gst:COMMAND or sepia)")
 
 
 class JanusTarget:
@@ -157,6 +222,7 @@ class JanusTarget:
         self._reader: asyncio.Task[None] | None = None
         self._session_id = 0
         self._publisher = 0
+        self._recorders: list[int] = []  # recordplay handles
 
     async def open(self) -> None:
         self._http = aiohttp.ClientSession()
@@ -201,7 +267,9 @@ class JanusTarget:
             raise RuntimeError(f"janus: {reply.get('error')}")
         return reply
 
-    async def negotiate(self, session: Session) -> None:
+    async def negotiate(self, session: Session, filter: str | None = None) -> None:
+        if filter is not None:
+            raise RuntimeError("Janus has no filters")
         attached = await self._request({"janus": "attach", "plugin": "janus.plugin.echotest"})
         handle = int(attached["data"]["id"])
         events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -301,6 +369,31 @@ class JanusTarget:
                              "body": {"request": "start"},
                              "jsep": {"type": "answer", "sdp": answer}}, wait=False)
         self._trickle(session, handle, offer_mids(offer))
+
+    # -- recording: the recordplay plugin, one handle per sender ------------------------
+
+    async def record(self, session: Session, directory: str, name: str) -> None:
+        """``record`` with the offer; the files (``NAME-video.mjr``, ``NAME-audio.mjr``)
+        go to the plugin's ``path`` (compare.py sets it to ``directory``)."""
+        handle = await self._attach("janus.plugin.recordplay")
+        offer = await session.offer()
+        mids = offer_mids(offer)
+        await self._request({"janus": "message", "handle_id": handle, "body": {
+            "request": "record", "name": name, "filename": name},
+            "jsep": {"type": "offer", "sdp": offer}}, wait=False)
+        event = await self._event(handle, lambda e, _d: (e.get("jsep") or {}).get("type")
+                                  == "answer")
+        await session.accept(event["jsep"]["sdp"])
+        self._trickle(session, handle, mids)
+        self._recorders.append(handle)
+
+    async def stop_recording(self) -> None:
+        async def stop(handle: int) -> None:
+            await self._request({"janus": "message", "handle_id": handle,
+                                 "body": {"request": "stop"}}, wait=False)
+            await self._event(handle, lambda _e, d: stopped(d.get("result")))
+
+        await asyncio.gather(*(asyncio.wait_for(stop(h), 15) for h in self._recorders))
 
     async def close(self) -> None:
         if self._session_id:
