@@ -8,6 +8,7 @@ quickly, again and again, and leave no threads or file descriptors behind.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
 import logging
 import os
@@ -156,6 +157,20 @@ async def test_watchdog_abandons_a_stuck_call(caplog: pytest.LogCaptureFixture) 
     # The pool was swapped: new work does not queue behind the stuck thread.
     assert await worker.run("next call", lambda: None)
     release.set()
+    worker.shutdown()
+
+
+async def test_watchdog_survives_a_call_finishing_as_it_fires() -> None:
+    # The race the face filter's bad-image test hit: the call ends between the
+    # watchdog's timeout and its bookkeeping, so the done-callback runs at once.
+    worker = Worker(timeout=0.2, max_workers=8)
+    finished: concurrent.futures.Future[object] = concurrent.futures.Future()
+    finished.set_result(None)
+    abandoning = threading.Thread(target=worker._abandon, args=(finished, "late call", 0.2))
+    abandoning.start()
+    abandoning.join(2.0)
+    assert not abandoning.is_alive(), "the watchdog deadlocked on its own lock"
+    assert await worker.run("next call", lambda: None)
     worker.shutdown()
 
 

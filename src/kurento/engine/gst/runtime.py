@@ -64,13 +64,14 @@ class Worker:
         log.error("watchdog: %s did not finish in %.1f s; abandoned", what, limit)
         with self._lock:
             self._stuck += 1
-            future.add_done_callback(self._unstuck)
             if self._stuck * 2 >= self._max_workers:
                 # Stuck threads are lost; new work must not queue behind them.
                 log.error("watchdog: %d stuck GStreamer calls; new worker pool", self._stuck)
                 self._executor.shutdown(wait=False)
                 self._executor = self._new_executor()
                 self._stuck = 0
+        # Outside the lock: a call that finished meanwhile runs _unstuck right here.
+        future.add_done_callback(self._unstuck)
 
     def _unstuck(self, _future: concurrent.futures.Future[object]) -> None:
         with self._lock:
