@@ -63,7 +63,13 @@ def load_rgba(path: str) -> np.ndarray:
     pipeline.get_by_name("src").set_property("location", path)
     try:
         pipeline.set_state(Gst.State.PLAYING)
-        sample = pipeline.get_by_name("sink").emit("try-pull-preroll", LOAD_TIMEOUT)
+        # Wait for the preroll or the first error, whichever comes: a file that is no
+        # image fails at once (typefind), and must not hold a worker for LOAD_TIMEOUT.
+        message = pipeline.get_bus().timed_pop_filtered(
+            LOAD_TIMEOUT, Gst.MessageType.ASYNC_DONE | Gst.MessageType.ERROR)
+        if message is None or message.type == Gst.MessageType.ERROR:
+            raise ImageLoadError(f"'{path}' is not an image GStreamer can decode")
+        sample = pipeline.get_by_name("sink").emit("try-pull-preroll", 0)
         if sample is None:
             raise ImageLoadError(f"'{path}' is not an image GStreamer can decode")
         structure = sample.get_caps().get_structure(0)
