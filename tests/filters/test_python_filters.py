@@ -19,6 +19,7 @@ from kurento.client import (
     WebRtcEndpoint,
 )
 from kurento.engine.contract import MediaKind
+from kurento.engine.gst._gst import Gst
 from kurento.engine.gst.filter_python import PythonFilterElement
 from kurento.engine.gst.pipeline import GstPipelineEngine
 from kurento.filters import FilterEvent, VideoFilter, video_filter
@@ -202,3 +203,16 @@ async def test_process_isolation_inverts_and_emits(engine_pipeline: GstPipelineE
     assert sink.frame().mean() > 200  # black inverted: white
     assert listener.events and listener.events[0] == ("Spun", {"frame": 1})
     assert not listener.errors
+
+
+async def test_filter_output_lets_consumers_configure_their_latency(
+        engine_pipeline: GstPipelineEngine, caplog: pytest.LogCaptureFixture) -> None:
+    # A live appsrc answers LATENCY with max 0 by default: every consumer whose path
+    # adds latency logged "Impossible to configure latency" when the filter started.
+    _, element, sink = run_filter(engine_pipeline, pattern_source("smpte", encode=True), Sepia)
+    await wait_until(lambda: sink.frames() >= 10, timeout=8)
+    query = Gst.Query.new_latency()
+    assert element._appsrc.get_static_pad("src").query(query)
+    live, minimum, maximum = query.parse_latency()
+    assert live and maximum >= minimum + 100 * Gst.MSECOND
+    assert "Impossible to configure latency" not in caplog.text

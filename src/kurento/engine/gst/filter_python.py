@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 PULL_TIMEOUT = 100 * Gst.MSECOND  # how often the worker looks at its stop flag
 STOP_WAIT = 2.0  # seconds to wait for the worker at teardown
 _APP_LEAKY_DOWNSTREAM = 2
+APPSRC_MAX_LATENCY = Gst.SECOND  # what may wait downstream of the worker without harm
 
 
 class PythonStepElement(FilterElement):
@@ -82,9 +83,13 @@ class PythonStepElement(FilterElement):
         capsfilter = make("capsfilter", caps=Gst.Caps.from_string(self.caps))
         appsink = make("appsink", max_buffers=self.sink_buffers, drop=True, sync=False,
                        async_=False, emit_signals=False, enable_last_sample=False)
+        # A live appsrc answers LATENCY with max 0 unless both bounds are set (then
+        # they replace its answer); with max 0 any consumer whose path adds latency (an
+        # encoder, a WebRTC sender) gets "Impossible to configure latency" warnings.
         appsrc = make("appsrc", is_live=True, format=Gst.Format.TIME, do_timestamp=False,
                       block=False, max_buffers=self.src_buffers,
-                      leaky_type=_APP_LEAKY_DOWNSTREAM)
+                      leaky_type=_APP_LEAKY_DOWNSTREAM, min_latency=0,
+                      max_latency=APPSRC_MAX_LATENCY)
         self.pipeline.add(capsfilter)
         self.pipeline.add(appsink)
         capsfilter.link(appsink)
