@@ -40,11 +40,12 @@ WebRtcEndpoint → RecorderEndpoint, WEBM, no transcoding; Janus: the recordplay
 (non-empty, ffprobe -count_frames; Janus's .mjr through janus-pp-rec first): bytes
 written, recorded fps, frames recorded / frames sent, the senders' RTCP-reported loss;
 server CPU per recording.
-``--scenario filtered [--filter 'gst:COMMAND'|sepia]``: N loopback sessions through a
+``--scenario filtered [--filter 'gst:COMMAND'|sepia|face]``: N loopback sessions through a
 filter (ours only; Janus's columns say n/a): fps and loss by frame count (the video
 comes back re-encoded: no frame hash matches it, so no video delay), audio delay by hash
 (audio does not go through the filter); "filtered VGA sessions per core" for the
-highest N that kept quality.
+highest N that kept quality. ``face``: a FaceOverlayFilter with the magic mirror's hat,
+the sessions sending a clip of a real face (same encoding as the normal clip).
 ``--profile DIR``: ``perf record -g`` (``KPY_BENCH_PROFILER=py-spy``: py-spy) of our
 server during each window; ``KPY_BENCH_EXPERIMENT=...``: our server through
 ``bench/experiment.py`` (in-memory changes, for measuring them).
@@ -60,7 +61,7 @@ generator CPU against N, delay p50/p99 against N, both servers) to
 
 Usage: .venv/bin/python bench/compare.py
        --scenario loopback|one-to-many|control-plane|recording|filtered
-       [--filter 'gst:videoflip method=horizontal-flip'|sepia] [--keep-recordings DIR]
+       [--filter 'gst:videoflip method=horizontal-flip'|sepia|face] [--keep-recordings DIR]
        [--servers kurento,janus]
        [--sessions 1,2,4,8,16,32,64,128] [--max 128] [--window 10] [--settle 3]
        [--keep-going] [--stack gst|aiortc] [--logs DIR] [--out DIR] [--profile DIR]
@@ -717,8 +718,9 @@ def main() -> int:
     parser.add_argument("--scenario", default="loopback", choices=(
         "loopback", "one-to-many", "control-plane", "recording", "filtered"))
     parser.add_argument("--filter", default=FILTER,
-                        help="filtered: gst:COMMAND (a GStreamerFilter on video) or sepia "
-                             "(SepiaFilter); default %(default)r")
+                        help="filtered: gst:COMMAND (a GStreamerFilter on video), sepia "
+                             "(SepiaFilter) or face (FaceOverlayFilter with a hat; the "
+                             "sessions send a clip of a real face); default %(default)r")
     parser.add_argument("--keep-recordings", type=Path,
                         help="recording: move each row's files there instead of deleting them")
     parser.add_argument("--servers", default="kurento,janus")
@@ -751,9 +753,11 @@ def main() -> int:
     SCENARIO = args.scenario
     servers = args.servers.split(",")
     ladder = [n for n in (int(x) for x in args.sessions.split(",")) if n <= args.max]
-    from loadgen.clip import FPS, HEIGHT, WIDTH, ensure_clip, load_clip
+    from loadgen.clip import FPS, HEIGHT, WIDTH, ensure_clip, load_clip, uses_face_clip
 
-    clip = load_clip(ensure_clip())
+    # Made here, before any generator starts (they load the same cached file).
+    face = args.scenario == "filtered" and uses_face_clip(FILTER)
+    clip = load_clip(ensure_clip(face))
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     where = (f"network namespace {args.in_netns} (lo, and 127.0.0.1/32 on an empty bridge "
              "for Janus)" if args.in_netns else "127.0.0.1, this namespace")
@@ -763,7 +767,7 @@ def main() -> int:
                  f"{os.cpu_count()} CPUs; {date}")
     else:
         media = (f"VP8 {WIDTH}x{HEIGHT} {FPS} fps + Opus, {clip.bitrate / 1000:.0f} kbit/s "
-                 "per stream")
+                 "per stream" + (", a real face" if face else ""))
         what = {
             "loopback": "N echo sessions",
             "one-to-many": "1 presenter, N viewers (ours: WebRtcEndpoint → N "

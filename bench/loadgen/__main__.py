@@ -11,7 +11,8 @@ back), each recorded by the server into DIR; the recordings stop after the windo
 (before ``done``). ``--scenario filtered --filter SPEC``: N loopback sessions through a
 filter (ours only): the video comes back re-encoded, so it is counted, not matched
 (fps, loss by frame count); audio passes the filter untouched and keeps its
-frame-hash delay.
+frame-hash delay. SPEC: ``gst:COMMAND`` (GStreamerFilter), ``sepia`` (SepiaFilter) or
+``face`` (FaceOverlayFilter with a hat; the sessions then send the face clip).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .clip import FPS, load_clip
+from .clip import FPS, load_clip, uses_face_clip
 from .peer import Arrival, RtpCounters, Session
 from .source import Source
 from .targets import JanusTarget, KurentoTarget, Target
@@ -66,7 +67,7 @@ def total(counters: list[RtpCounters], name: str) -> int:
 async def run(target: Target, sessions: int, window: float, settle: float,
               stack: str = "gst", scenario: str = "loopback", filter: str | None = None,
               record_dir: str | None = None) -> None:
-    clip = load_clip()
+    clip = load_clip(face=uses_face_clip(filter))
     source = Source(clip)
     loop = asyncio.get_running_loop()
     peers: list[Any] = []
@@ -294,7 +295,8 @@ def main() -> None:
                         help="N echo sessions, 1 presenter and N viewers, N recorded "
                              "senders, or N echo sessions through a filter (gst stack only)")
     parser.add_argument("--filter", default="gst:videoflip method=horizontal-flip",
-                        help="filtered: gst:COMMAND (GStreamerFilter) or sepia (SepiaFilter)")
+                        help="filtered: gst:COMMAND (GStreamerFilter), sepia (SepiaFilter) or "
+                             "face (FaceOverlayFilter with a hat, over the face clip)")
     parser.add_argument("--record-dir", help="recording: where the server writes the files")
     args = parser.parse_args()
     if args.stack == "aiortc" and args.scenario != "loopback":

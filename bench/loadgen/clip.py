@@ -3,6 +3,11 @@
 The clip goes to a cache folder (``~/.cache/kurento-bench`` unless ``KPY_BENCH_CACHE``
 says otherwise) and is loaded into memory as encoded frames: the generator replays
 them in a loop without encoding anything again.
+
+Two variants, encoded alike (same size, rate, VP8 and Opus settings, muxing): the
+normal one (a moving zone plate) and, with ``face=True``, a real face
+(``tests/face_media.py``'s swaying astronaut photograph), for ``--filter face``
+(a FaceOverlayFilter on a clip with no face would find nothing to follow or draw on).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +26,8 @@ SECONDS = 10
 VIDEO_BITRATE = 450_000
 AUDIO_BITRATE = 48_000
 CLIP_NAME = f"vp8-{WIDTH}x{HEIGHT}-{FPS}fps-{VIDEO_BITRATE // 1000}k-opus-{SECONDS}s.webm"
+FACE_CLIP_NAME = CLIP_NAME.removesuffix(".webm") + "-face.webm"
+FACE_FILTER = "face"  # the --filter spec whose sessions send the face clip
 
 
 @dataclass(frozen=True)
@@ -50,9 +58,15 @@ def cache_dir() -> Path:
     return Path(os.environ.get("KPY_BENCH_CACHE", str(default)))
 
 
-def ensure_clip() -> Path:
-    """The clip's path; encoded with gst-launch-1.0 the first time."""
-    path = cache_dir() / CLIP_NAME
+def uses_face_clip(filter: str | None) -> bool:
+    """Whether sessions through this filter spec send the face clip."""
+    return filter == FACE_FILTER
+
+
+def ensure_clip(face: bool = False) -> Path:
+    """The clip's path (the face variant with ``face``); encoded with gst-launch-1.0 the
+    first time."""
+    path = cache_dir() / (FACE_CLIP_NAME if face else CLIP_NAME)
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,9 +74,13 @@ def ensure_clip() -> Path:
     launcher = shutil.which("gst-launch-1.0") or "gst-launch-1.0"
     # A moving zone plate (~450 kbit/s at this size): every encoded frame differs (the delay
     # is matched by frame hash). Pink noise for the same reason on the audio side.
+    # The face variant: raw RGB frames piped in on stdin instead (filtered sessions only:
+    # their video comes back re-encoded and is counted, not matched by hash).
+    video = (f"fdsrc fd=0 ! rawvideoparse width={WIDTH} height={HEIGHT} format=rgb "
+             f"framerate={FPS}/1 ! videoconvert ! " if face else
+             f"videotestsrc pattern=zone-plate kx2=20 ky2=20 kt=1 num-buffers={SECONDS * FPS} ! ")
     description = (
-        f"videotestsrc pattern=zone-plate kx2=20 ky2=20 kt=1 num-buffers={SECONDS * FPS} ! "
-        f"video/x-raw,width={WIDTH},height={HEIGHT},framerate={FPS}/1 ! "
+        f"{video}video/x-raw,width={WIDTH},height={HEIGHT},framerate={FPS}/1 ! "
         f"vp8enc target-bitrate={VIDEO_BITRATE} end-usage=cbr keyframe-max-dist={FPS} "
         "deadline=1 cpu-used=4 threads=2 ! queue ! webmmux name=mux ! "
         f"filesink location={partial} "
@@ -70,15 +88,59 @@ def ensure_clip() -> Path:
         "audio/x-raw,rate=48000,channels=2 ! "
         f"opusenc bitrate={AUDIO_BITRATE} frame-size=20 ! queue ! mux."
     )
-    subprocess.run([launcher, "-q", *description.split()], check=True, timeout=300,
-                   stdout=subprocess.DEVNULL)
+    if face:
+        _encode_face(launcher, description)
+    else:
+        subprocess.run([launcher, "-q", *description.split()], check=True, timeout=300,
+                       stdout=subprocess.DEVNULL)
     partial.rename(path)
     return path
 
 
-def load_clip(path: Path | None = None) -> Clip:
-    """Every encoded frame of the clip, in memory."""
-    path = path or ensure_clip()
+def _face_frames() -> list[bytes]:
+    """One sway period of ``tests/face_media.py``'s face frames, raw RGB at WIDTH x HEIGHT."""
+    root = str(Path(__file__).resolve().parents[2])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import cv2
+    from tests import face_media
+
+    frames = []
+    for index in range(face_media.FPS * face_media.SECONDS):  # face_shift's period
+        frame = face_media.face_frame(index)
+        if frame.shape[:2] != (HEIGHT, WIDTH):
+            frame = cv2.resize(frame, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+        frames.append(frame.tobytes())
+    return frames
+
+
+def _encode_face(launcher: str, description: str) -> None:
+    """gst-launch-1.0 ``description``, fed SECONDS * FPS face frames on its stdin (the
+    sway period repeated: the clip loops without a jump when it holds whole periods)."""
+    frames = _face_frames()
+    encoder = subprocess.Popen([launcher, "-q", *description.split()],
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    assert encoder.stdin is not None
+    try:
+        for index in range(SECONDS * FPS):
+            encoder.stdin.write(frames[index % len(frames)])
+        encoder.stdin.close()
+    except BrokenPipeError:
+        pass  # gst-launch-1.0 failed: its exit status says so below
+    try:
+        status = encoder.wait(300)
+    except subprocess.TimeoutExpired:
+        encoder.kill()
+        encoder.wait()
+        raise
+    if status != 0:
+        raise subprocess.CalledProcessError(status, [launcher, *description.split()])
+
+
+def load_clip(path: Path | None = None, *, face: bool = False) -> Clip:
+    """Every encoded frame of the clip (``path``, else the normal or, with ``face``, the
+    face variant), in memory."""
+    path = path or ensure_clip(face)
     pipeline = Gst.parse_launch(
         f'filesrc location="{path}" ! matroskademux name=demux '
         "demux.video_0 ! queue ! appsink name=video sync=false "

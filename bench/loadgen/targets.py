@@ -13,7 +13,8 @@ no transcoding: VP8 + Opus in, VP8 + Opus out) per session, ``record`` once the 
 answered, ``stopAndWait`` at the end; Janus its ``recordplay`` plugin (``record`` with
 the offer, ``.mjr`` files in the plugin's folder, ``stop`` at the end). Filtered
 loopback (``negotiate(session, filter)``, ours only): WebRtcEndpoint → filter → the same
-WebRtcEndpoint, the filter a ``GStreamerFilter`` (``gst:COMMAND``) or ``SepiaFilter``.
+WebRtcEndpoint, the filter a ``GStreamerFilter`` (``gst:COMMAND``), ``SepiaFilter``
+(``sepia``) or ``FaceOverlayFilter`` with the magic mirror's hat (``face``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
+import shutil
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
@@ -29,6 +33,12 @@ import aiohttp
 from .peer import Session  # or an AiortcSession: the same interface
 
 ROOM = 1234  # the videoroom room compare.py configures for Janus
+# ``face``: the magic mirror's hat, copied under /tmp (the server reads file:// URIs only
+# inside its media roots, /tmp by default), drawn where the tutorial draws it.
+HAT = Path(__file__).resolve().parents[2] / "examples" / "magic_mirror" / "static" / "img" \
+    / "hat.png"
+HAT_COPY = Path("/tmp/kpy-bench-hat.png")
+HAT_PLACEMENT = (-0.35, -1.2, 1.6, 1.6)  # offset x, offset y, width, height (face sizes)
 
 
 class Target(Protocol):
@@ -198,15 +208,30 @@ def stopped(result: Any) -> bool:
     return isinstance(result, dict) and result.get("status") == "stopped"
 
 
+def hat_uri() -> str:
+    """A file:// URI of the hat under /tmp (copied there the first time)."""
+    if not HAT_COPY.exists() or HAT_COPY.stat().st_size != HAT.stat().st_size:
+        partial = HAT_COPY.with_name(f"{HAT_COPY.name}.{os.getpid()}.part")
+        shutil.copyfile(HAT, partial)
+        partial.chmod(0o644)  # the server may run as another user
+        partial.replace(HAT_COPY)
+    return HAT_COPY.as_uri()
+
+
 async def make_filter(pipeline: Any, spec: str) -> Any:
-    """``gst:COMMAND`` → GStreamerFilter(COMMAND, VIDEO); ``sepia`` → SepiaFilter."""
-    from kurento.client import FilterType, GStreamerFilter, SepiaFilter
+    """``gst:COMMAND`` → GStreamerFilter(COMMAND, VIDEO); ``sepia`` → SepiaFilter;
+    ``face`` → FaceOverlayFilter with the hat (:data:`HAT_PLACEMENT`)."""
+    from kurento.client import FaceOverlayFilter, FilterType, GStreamerFilter, SepiaFilter
 
     if spec.startswith("gst:"):
         return await GStreamerFilter.create(pipeline, spec[4:], filter_type=FilterType.VIDEO)
     if spec == "sepia":
         return await SepiaFilter.create(pipeline)
-    raise ValueError(f"unknown filter {spec!r} (gst:COMMAND or sepia)")
+    if spec == "face":
+        element = await FaceOverlayFilter.create(pipeline)
+        await element.set_overlayed_image(hat_uri(), *HAT_PLACEMENT)
+        return element
+    raise ValueError(f"unknown filter {spec!r} (gst:COMMAND, sepia or face)")
 
 
 class JanusTarget:
