@@ -45,6 +45,13 @@ def mp4_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def vp9_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2 s of VP9 and Opus in WebM: an upload whose video must be re-encoded (to VP8)."""
+    return _make_clip(tmp_path_factory.mktemp("clips") / "vp9.webm", "vp9enc deadline=1",
+                      "opusenc", "webmmux")
+
+
+@pytest.fixture(scope="session")
 def big_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """8 s of 4 Mbps VP8 (noise), video only: about 4 MB, much more than the upload queue."""
     path = tmp_path_factory.mktemp("clips") / "big.webm"

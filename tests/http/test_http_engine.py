@@ -197,6 +197,47 @@ async def test_uploaded_h264_is_streamed_as_vp8(
     await pipeline.close()
 
 
+def video_encoder_bitrates(element: HttpPostElement | HttpGetElement) -> list[int]:
+    return [child.get_property("target-bitrate") for child in element.pipeline.iterate_recurse()
+            if child.get_factory() is not None
+            and child.get_factory().get_name() == "vp8enc"]
+
+
+async def test_http_encoders_follow_the_encoder_bitrate(
+    engine: GstMediaEngine, mp4_clip: Path, vp9_clip: Path, tmp_path: Path
+) -> None:
+    pipeline = engine.create_pipeline("rates")
+    post = pipeline.create_element_of(HttpPostElement, UploadRecorder())  # VP9 -> VP8
+    get = pipeline.create_element_of(HttpGetElement, Recorder())  # its input is VP8: copied
+    post.set_encoder_bitrates(150_000, 0, 0)
+    for kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+        post.link(get, kind)
+    client = await get.open_client()
+    reading = asyncio.ensure_future(read_for(client, 2.5, tmp_path / "vp9.webm"))
+    await upload(post, vp9_clip.read_bytes())
+    await reading
+    assert video_encoder_bitrates(post) == [150_000]
+    assert video_encoder_bitrates(get) == []
+    post.set_encoder_bitrates(400_000, 0, 250_000)  # live, and capped
+    await wait_until(lambda: video_encoder_bitrates(post) == [250_000])
+    assert probe_streams(tmp_path / "vp9.webm").keys() == {"vp8", "opus"}
+    await pipeline.close()
+
+    pipeline = engine.create_pipeline("h264-rates")
+    post = pipeline.create_element_of(HttpPostElement, UploadRecorder())  # H.264 passes
+    get = pipeline.create_element_of(HttpGetElement, Recorder())  # H.264 -> VP8
+    get.set_encoder_bitrates(200_000, 0, 0)
+    for kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+        post.link(get, kind)
+    client = await get.open_client()
+    reading = asyncio.ensure_future(read_for(client, 2.5, tmp_path / "h264.webm"))
+    await upload(post, mp4_clip.read_bytes())
+    await reading
+    assert video_encoder_bitrates(post) == []
+    assert video_encoder_bitrates(get) == [200_000]
+    await pipeline.close()
+
+
 async def test_a_new_source_replaces_the_old_one_for_connected_clients(
     engine: GstMediaEngine, tmp_path: Path
 ) -> None:

@@ -1,8 +1,8 @@
 """The bitrate of the video encoders an element makes (Kurento's MediaElement knobs).
 
 ``encoderBitrate`` is the target of every video encoder the element creates
-(filter output, transcoder at an endpoint's input, player and recorder
-transcoding); ``minEncoderBitrate`` / ``maxEncoderBitrate`` (0: unbounded) bound
+(filter output, transcoder at an endpoint's input, player, recorder and HTTP
+endpoint transcoding); ``minEncoderBitrate`` / ``maxEncoderBitrate`` (0: unbounded) bound
 the range it adapts in (reference: core.kmd.json MediaElement, BaseRtpEndpoint
 "Bitrate management"). :class:`EncoderRate` holds the knobs of one element and
 its live encoders:

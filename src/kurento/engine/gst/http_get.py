@@ -33,6 +33,7 @@ from ..contract import MediaKind
 from ..http_contract import StreamProfile
 from ._gst import Gst
 from .element import GstElement
+from .encoder_rate import EncoderRate
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class HttpGetElement(GstElement):
         profile = getattr(self.listener, "stream_profile", StreamProfile.AUDIO_AND_VIDEO)
         self._lock = threading.Lock()
         self._clients: dict[int, SocketStreamClient] = {}  # by multifdsink's fd
+        # Only encoderBitrate and its bounds matter here: no REMB comes from HTTP clients.
+        self.encoder_rate = EncoderRate(self.runtime, self.name)
         # Every keyframe starts a cluster, so a new client starts at the one it asked for.
         self._mux = self.make("webmmux", streamable=True, min_cluster_duration=0)
         self._fanout = self.make(
@@ -117,6 +120,10 @@ class HttpGetElement(GstElement):
             self._clients.clear()
         for fd in fds:
             _close_fd(fd)
+        self.encoder_rate.close()
+
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        self.encoder_rate.configure(target, minimum, maximum)
 
     # -- StreamMedia (loop thread) ------------------------------------------------------
 
@@ -165,8 +172,10 @@ class HttpGetElement(GstElement):
             chain = [] if media == "video/x-vp8" else [
                 self.make("videoconvert"),
                 self.make("vp8enc", deadline=1, cpu_used=8, keyframe_max_dist=60,
-                          target_bitrate=500_000, error_resilient=1),
+                          error_resilient=1),
             ]
+            if chain:
+                self.encoder_rate.attach(chain[-1], listen=False)
         elif media == "audio/x-opus":
             chain = [self.make("opusparse")]
         else:

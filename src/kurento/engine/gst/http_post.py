@@ -32,6 +32,7 @@ from typing import Any
 from ..contract import MediaKind
 from ._gst import Gst
 from .element import GstElement
+from .encoder_rate import EncoderRate
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class HttpPostElement(GstElement):
         self._kinds_found: set[MediaKind] = set()  # the upload's streams, by kind
         self._kinds_ended: set[MediaKind] = set()  # ... whose EOS reached the output
         self._probes: list[tuple[Any, int]] = []
+        self.encoder_rate = EncoderRate(self.runtime, self.name)
         self._appsrc = self.make(
             "appsrc", "upload", format=Gst.Format.BYTES, is_live=False,
             max_bytes=MAX_QUEUED_BYTES, min_percent=50, block=False,
@@ -93,6 +95,10 @@ class HttpPostElement(GstElement):
         for pad, probe in self._probes:
             pad.remove_probe(probe)
         self._probes.clear()
+        self.encoder_rate.close()
+
+    def set_encoder_bitrates(self, target: int, minimum: int, maximum: int) -> None:
+        self.encoder_rate.configure(target, minimum, maximum)
 
     # -- UploadMedia (loop thread) ------------------------------------------------
 
@@ -165,9 +171,10 @@ class HttpPostElement(GstElement):
         if media in _PASS_THROUGH[kind]:
             return []
         if kind is MediaKind.VIDEO:
-            return [self.make("decodebin"), self.make("videoconvert"),
-                    self.make("vp8enc", deadline=1, cpu_used=8, keyframe_max_dist=60,
-                              target_bitrate=500_000, error_resilient=1)]
+            encoder = self.make("vp8enc", deadline=1, cpu_used=8, keyframe_max_dist=60,
+                                error_resilient=1)
+            self.encoder_rate.attach(encoder)  # its bitrate, and REMB from downstream
+            return [self.make("decodebin"), self.make("videoconvert"), encoder]
         return [self.make("decodebin"), self.make("audioconvert"), self.make("audioresample"),
                 self.make("opusenc")]
 
