@@ -27,8 +27,8 @@ Experiments:
   source's tee straight to the sink's gate across the two pipelines, without
   proxysink/proxysrc: the source's streaming thread runs the send path (one thread
   hand-off less per packet and per link). Measured in bench/README.md: 11-24 % less
-  CPU, but one viewer of a one-to-many lost most of its packets from N = 16 on (the
-  queue also isolates the viewers' flow from each other);
+  CPU, but one viewer of a one-to-many got no audio from N = 16 on, and the queue's
+  other jobs (isolating viewers, spreading their send paths over threads) are lost;
 * ``cheapguard``: the resource guard's ``/proc/self/{task,fd}`` listings at most every
   0.5 s instead of at every ``create``.
 """
