@@ -540,7 +540,12 @@ def test_max_video_recv_bandwidth_caps_what_chromium_sends(lab: Lab) -> None:
         decoded = sum(r.decoded_fps for r in lowered)
         assert min(r.decoded_fps for r in lowered) > 0, [str(r) for r in lowered]
         assert decoded / len(lowered) >= 5, [str(r) for r in lowered]
-        assert session.remb_kbps() == 150
+        # At most the new ceiling. Not exactly it: when Chromium drops its resolution
+        # the frames arrive in bursts, the jitter says "queue" and the estimate may
+        # go under the ceiling for a while (webrtc_remb, JITTER_OVERUSE); the CI run
+        # of stop 10 saw 102 kbps there.
+        remb = session.remb_kbps()
+        assert remb is not None and 30 <= remb <= 150, remb
     finally:
         session.close()
 
