@@ -138,9 +138,7 @@ class MediaPorts:
             self._expected[kind] = CAPS_NAME[codec]
             self._codecs[kind] = codec
             self._heads[kind] = first
-        # The input's caps so far (the closed valve did not keep them).
-        caps = self._element.input_pad(kind).get_current_caps()
-        self._check(kind, caps.get_structure(0).get_name() if caps else None)
+        self._check(kind, None, from_input=True)
 
     def _on_event(self, _pad: Any, info: Any, kind: MediaKind) -> Any:
         event = info.get_event()
@@ -158,19 +156,29 @@ class MediaPorts:
         if self._checked.get(kind) != (caps_name, self._expected.get(kind)):
             self._check(kind, caps_name)
 
-    def _check(self, kind: MediaKind, caps_name: str | None) -> None:
+    def _check(self, kind: MediaKind, caps_name: str | None, *,
+               from_input: bool = False) -> None:
         """Link the valve to the payloader directly, or through a transcoder; or refuse.
 
         Runs serialized with the input's buffers (caps event) or before any
         (negotiation). The valve is linked only once the path is right: linked,
         the payloader's caps would make the input refuse a wrong codec upstream
         (at the bridge), where it could not even be reported.
+
+        ``from_input`` (negotiation, on a worker thread): the caps are the input's
+        current ones, read under the lock. Read before it, a CAPS event could open the
+        valve on the streaming thread in between and the stale "no caps yet" would
+        then close it for good (later CAPS events repeat what was checked): one
+        viewer in a few dozen got no video, or no audio, in the one-to-many bench.
         """
         valve = self._valves[kind]
         out = valve.get_static_pad("src")
         reports: list[tuple[bool, str]] = []
         refused = ""
         with self._lock:
+            if from_input:
+                caps = self._element.input_pad(kind).get_current_caps()
+                caps_name = caps.get_structure(0).get_name() if caps else None
             expected, head = self._expected.get(kind), self._heads.get(kind)
             if expected is None or head is None or caps_name is None:
                 valve.set_property("drop", True)
