@@ -115,6 +115,16 @@ def log_file(name: str) -> Any:
     return (LOGS / name).open("w")
 
 
+def dump_stacks(pid: int, path: Path) -> None:
+    """Every thread's native stack (gdb), when a session went without video or audio:
+    a send path blocked somewhere shows there while the server still runs."""
+    if shutil.which("gdb") is None:
+        return
+    with path.open("w") as out:
+        subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt"],
+                       stdout=out, stderr=subprocess.STDOUT, timeout=120, check=False)
+
+
 # -- the servers -------------------------------------------------------------------------
 
 
@@ -347,6 +357,8 @@ def measure_row(target: str, sessions: int, window: float, settle: float,
                     profiler.wait(30)
                 stop(profiler)
             done = read_event(worker, "done")
+            if done.get("silent_detail") and target == "kurento" and LOGS is not None:
+                dump_stacks(server.pid, LOGS / f"stacks-{target}-{sessions}.txt")
             worker.wait(30)
         finally:
             stop(worker)

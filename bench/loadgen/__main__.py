@@ -162,6 +162,13 @@ async def run(target: Target, sessions: int, window: float, settle: float,
             figures = summarise_filtered(peers, source, start, end, before, after)
         else:
             figures = summarise(peers, source, start, end, before, after)
+            # A session without video or audio: what both ends say of it (three at most).
+            silent = [p for p in peers if {"video", "audio"} - {
+                a.kind for a in p.arrivals if start <= a.sent < end}][:3]
+            figures["silent_detail"] = [
+                {"session": p.index,
+                 "generator": await p.describe() if hasattr(p, "describe") else {},
+                 "server": await target.diagnose(p)} for p in silent]
         emit("done", **figures, threads=top)
     finally:
         await source.stop()

@@ -82,6 +82,7 @@ class Session:
     role: str = "sendrecv"
     # a filtered session: its first video frame back counts even though no hash matches
     count_unmatched: bool = False
+    pads: list[str] = field(default_factory=list)  # the receive pads webrtcbin added
     _agent: Any = None
 
     def create(self) -> None:
@@ -223,6 +224,7 @@ class Session:
         caps = pad.get_current_caps() or pad.query_caps(None)
         media = caps.get_structure(0).get_string("media") if caps else None
         kind = "video" if media == "video" else "audio"
+        self.pads.append(f"{pad.get_name()}:{kind}")
         depay = Gst.ElementFactory.make("rtpvp8depay" if kind == "video" else "rtpopusdepay")
         sink = Gst.ElementFactory.make("fakesink")
         sink.set_property("sync", False)
@@ -296,6 +298,28 @@ class Session:
                 counters.remote_lost += max(0, _int(value, "packets-lost"))
                 counters.remote_reports += 1
         return counters
+
+    def _describe_sync(self) -> dict[str, Any]:
+        """For a session that got no video: what its webrtcbin says it received."""
+        reply = self._promise("get-stats", None)
+        gtype = GstWebRTC.WebRTCStatsType.__gtype__
+        inbound = []
+        for index in range(reply.n_fields()):
+            value = reply.get_value(reply.nth_field_name(index))
+            if not hasattr(value, "get_enum"):
+                continue
+            found, kind = value.get_enum("type", gtype)
+            if found and kind == int(GstWebRTC.WebRTCStatsType.INBOUND_RTP):
+                inbound.append({name: _int(value, name) for name in (
+                    "ssrc", "packets-received", "bytes-received", "packets-lost")})
+        received = {kind: sum(1 for k, _t in self.received if k == kind)
+                    for kind in ("video", "audio")}
+        return {"ice": self.webrtc.get_property("ice-connection-state").value_nick,
+                "frames_received": received, "pads": self.pads, "inbound": inbound}
+
+    async def describe(self) -> dict[str, Any]:
+        return await asyncio.wait_for(asyncio.to_thread(self._describe_sync),
+                                      PROMISE_TIMEOUT)
 
     async def stats(self) -> RtpCounters:
         return await asyncio.wait_for(asyncio.to_thread(self._stats_sync), PROMISE_TIMEOUT)

@@ -56,6 +56,8 @@ class Target(Protocol):
 
     async def view(self, session: Session) -> None: ...
 
+    async def diagnose(self, session: Session) -> dict[str, Any]: ...
+
     async def close(self) -> None: ...
 
 
@@ -74,6 +76,7 @@ class KurentoTarget:
         self._presenter: Any = None
         self._presenter_pipeline: Any = None
         self._recorders: list[Any] = []
+        self._viewers: dict[int, Any] = {}  # session index → its endpoint (one-to-many)
         self.transcoding: list[str] = []  # MediaTranscodingStateChanged seen on recorders
 
     async def open(self) -> None:
@@ -162,8 +165,38 @@ class KurentoTarget:
 
     async def view(self, session: Session) -> None:
         endpoint = await self._endpoint(session, self._presenter_pipeline)
+        self._viewers[session.index] = endpoint
         await self._presenter.connect(endpoint)
         await self._offer_to(session, endpoint)
+
+    async def diagnose(self, session: Session) -> dict[str, Any]:
+        """What our server says of a viewer that got no video: its endpoint's state
+        and its outbound RTP counters (did we send it video at all?)."""
+        from kurento.client import MediaType
+
+        endpoint = self._viewers.get(session.index)
+        if endpoint is None:
+            return {}
+        found: dict[str, Any] = {
+            "flowing_out_video": await endpoint.is_media_flowing_out(MediaType.VIDEO),
+            "flowing_out_audio": await endpoint.is_media_flowing_out(MediaType.AUDIO),
+            "connection": str(await endpoint.get_connection_state()),
+        }
+        dots = os.environ.get("KPY_BENCH_DOT_DIR")  # the endpoint's graph, for a debug run
+        if dots:
+            path = Path(dots) / f"viewer-{session.index}.dot"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(await endpoint.get_gstreamer_dot())
+            found["dot"] = str(path)
+        for kind in (MediaType.VIDEO, MediaType.AUDIO):
+            report = await endpoint.get_stats(kind)
+            found[f"outbound_{kind.value.lower()}"] = [
+                {"ssrc": getattr(entry, "ssrc", None),
+                 "packets_sent": getattr(entry, "packets_sent", None),
+                 "pli": getattr(entry, "pli_count", None),
+                 "remb": getattr(entry, "remb", None)}
+                for entry in report.values() if type(entry).__name__.startswith("RTCOutbound")]
+        return found
 
     # -- recording: WebRtcEndpoint → RecorderEndpoint (WEBM) per session ---------------
 
@@ -419,6 +452,9 @@ class JanusTarget:
             await self._event(handle, lambda _e, d: stopped(d.get("result")))
 
         await asyncio.gather(*(asyncio.wait_for(stop(h), 15) for h in self._recorders))
+
+    async def diagnose(self, session: Session) -> dict[str, Any]:
+        return {}  # Janus's admin API is not enabled here
 
     async def close(self) -> None:
         if self._session_id:
