@@ -1,15 +1,17 @@
 """The WebRtcEndpoint's input path when negotiation and the first media cross.
 
-A viewer's bridge can bring the source's CAPS event while a worker thread links the
-negotiated payloader (``MediaPorts.link_input``). Whatever the order, media must then
-reach the payloader: before the fix, one viewer in a few dozen of the one-to-many
-bench got no video (or no audio) for its whole session.
+A viewer's bridge brings the source's CAPS event on a streaming thread while a worker
+thread links the negotiated payloader (``MediaPorts.link_input``). In whatever order
+they come, media must then reach the payloader: when they crossed, one viewer in a
+few dozen of the one-to-many bench got no video (or no audio) for its whole session.
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any
+
+import pytest
 
 from kurento.engine.contract import MediaKind
 from kurento.engine.gst._gst import Gst, ensure_init
@@ -28,9 +30,6 @@ class PortsHost:
         self.runtime: Any = None  # only a transcoder's encoder would use it
         self.listener: Any = None
         self.inputs: dict[MediaKind, Any] = {}
-        # Runs once, when link_input reads the input's caps (see CapsReadThenRace).
-        self.race: Any = None
-        self.pushers: list[threading.Thread] = []
 
     def make(self, factory: str, name: str | None = None, **props: object) -> Any:
         element = Gst.ElementFactory.make(factory, name)
@@ -46,28 +45,7 @@ class PortsHost:
         pass
 
     def input_pad(self, kind: MediaKind) -> Any:
-        race, self.race = self.race, None
-        if race is None:
-            return self.inputs[kind]
-        return CapsReadThenRace(self.inputs[kind], race, self.pushers)
-
-
-class CapsReadThenRace:
-    """The input pad, whose caps are read just before the source's CAPS event lands."""
-
-    def __init__(self, pad: Any, race: Any, pushers: list[threading.Thread]) -> None:
-        self._pad = pad
-        self._race = race
-        self._pushers = pushers
-
-    def get_current_caps(self) -> Any:
-        caps = self._pad.get_current_caps()  # none yet
-        pusher = threading.Thread(target=self._race)
-        self._pushers.append(pusher)
-        pusher.start()
-        # The event lands now, unless the check holds a lock against it (then later).
-        pusher.join(0.5)
-        return caps
+        return self.inputs[kind]
 
 
 def vp8_frame() -> Any:
@@ -80,7 +58,52 @@ def vp8_frame() -> Any:
     return sample.get_buffer()
 
 
-def test_media_reaches_the_payloader_when_caps_arrive_during_negotiation() -> None:
+def send_caps(source: Any) -> None:
+    """What a bridge sends first: stream-start, caps, segment."""
+    source.push_event(Gst.Event.new_stream_start("bridge"))
+    source.push_event(Gst.Event.new_caps(Gst.Caps.from_string(VP8)))
+    segment = Gst.Segment()
+    segment.init(Gst.Format.TIME)
+    source.push_event(Gst.Event.new_segment(segment))
+
+
+class Crossing:
+    """The worst crossing of negotiation and the bridge's CAPS event: negotiation has
+    set the codec up, the CAPS event has just passed MediaPorts' probe (which opened
+    the valve for it) and is not back at the input pad yet (a sink pad stores a sticky
+    event only once it has gone downstream) when negotiation checks the input."""
+
+    def __init__(self, host: PortsHost, ports: MediaPorts, source: Any) -> None:
+        self._source = source
+        self._in_flight, self._release = threading.Event(), threading.Event()
+        self.streaming: threading.Thread | None = None
+        valve_sink = host.pipeline.get_by_name("video_valve").get_static_pad("sink")
+        valve_sink.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self._hold)  # after theirs
+        self._check = ports._check
+        ports._check = self._crossing_check  # type: ignore[method-assign]
+
+    def _hold(self, _pad: Any, info: Any) -> Any:
+        if info.get_event().type == Gst.EventType.CAPS:
+            self._in_flight.set()
+            self._release.wait(5)
+        return Gst.PadProbeReturn.OK
+
+    def _crossing_check(self, kind: MediaKind, caps_name: str | None,
+                        **options: Any) -> None:
+        if options.get("from_input") and self.streaming is None:
+            self.streaming = threading.Thread(target=send_caps, args=(self._source,))
+            self.streaming.start()
+            assert self._in_flight.wait(5), "the CAPS event never reached the valve"
+        self._check(kind, caps_name, **options)
+
+    def finish(self) -> None:
+        self._release.set()
+        assert self.streaming is not None, "negotiation no longer checks the input"
+        self.streaming.join(5)
+
+
+@pytest.mark.parametrize("order", ["caps first", "negotiation first", "crossing"])
+def test_media_reaches_the_payloader_whatever_the_order(order: str) -> None:
     host = PortsHost()
     ports = MediaPorts(host, on_refused=lambda why: None)  # type: ignore[arg-type]
     # What webrtcbin would get: RTP packets (the payloader pushes them as lists).
@@ -92,19 +115,20 @@ def test_media_reaches_the_payloader_when_caps_arrive_during_negotiation() -> No
     assert source.link(host.inputs[MediaKind.VIDEO]) == Gst.PadLinkReturn.OK
     host.pipeline.set_state(Gst.State.PLAYING)
 
-    def caps_arrive() -> None:
-        source.push_event(Gst.Event.new_stream_start("bridge"))
-        source.push_event(Gst.Event.new_caps(Gst.Caps.from_string(VP8)))
-        segment = Gst.Segment()
-        segment.init(Gst.Format.TIME)
-        source.push_event(Gst.Event.new_segment(segment))
+    def negotiate() -> None:
+        ports.link_input(MediaKind.VIDEO, "VP8", 96, 1234, 1200, sink.get_static_pad("sink"))
 
     try:
-        host.race = caps_arrive
-        ports.link_input(MediaKind.VIDEO, "VP8", 96, 1234, 1200, sink.get_static_pad("sink"))
-        assert host.pushers, "link_input no longer reads the input's caps"
-        for pusher in host.pushers:
-            pusher.join(5)
+        if order == "caps first":
+            send_caps(source)
+            negotiate()
+        elif order == "negotiation first":
+            negotiate()
+            send_caps(source)
+        else:
+            crossing = Crossing(host, ports, source)
+            negotiate()
+            crossing.finish()
         frame = vp8_frame()
         for index in range(3):
             buffer = frame.copy()

@@ -66,6 +66,9 @@ class MediaPorts:
         # events and ACCEPT_CAPS queries repeat (every sticky re-push): only a change
         # is worth the work, so the common case costs one dict lookup.
         self._checked: dict[MediaKind, tuple[str | None, str | None]] = {}
+        # The caps name of the input's last CAPS event, recorded under the lock by the
+        # event probe: what negotiation links the payloader for (see _check).
+        self._input_caps: dict[MediaKind, str] = {}
         self._depayed: dict[MediaKind, Any] = {}
         self.remote_ssrc: dict[MediaKind, int] = {}
         self._probes: list[tuple[Any, int]] = []
@@ -143,7 +146,10 @@ class MediaPorts:
     def _on_event(self, _pad: Any, info: Any, kind: MediaKind) -> Any:
         event = info.get_event()
         if event.type == Gst.EventType.CAPS:
-            self._check_changed(kind, event.parse_caps().get_structure(0).get_name())
+            caps_name = event.parse_caps().get_structure(0).get_name()
+            with self._lock:
+                self._input_caps[kind] = caps_name
+            self._check_changed(kind, caps_name)
         return Gst.PadProbeReturn.OK
 
     def _on_query(self, _pad: Any, info: Any, kind: MediaKind) -> Any:
@@ -165,10 +171,12 @@ class MediaPorts:
         the payloader's caps would make the input refuse a wrong codec upstream
         (at the bridge), where it could not even be reported.
 
-        ``from_input`` (negotiation, on a worker thread): the caps are the input's
-        current ones, read under the lock. Read before it, a CAPS event could open the
-        valve on the streaming thread in between and the stale "no caps yet" would
-        then close it for good (later CAPS events repeat what was checked): one
+        ``from_input`` (negotiation, on a worker thread): the caps are those of the
+        input's last CAPS event, as the event probe recorded them under the same lock,
+        so that negotiation and a CAPS event crossing it cannot both miss each other.
+        The input pad's current caps would not do: a sink pad stores a CAPS event only
+        after the event has gone downstream (past the probe), and a stale "no caps"
+        closed the valve for good (later CAPS events repeat what was checked): one
         viewer in a few dozen got no video, or no audio, in the one-to-many bench.
         """
         valve = self._valves[kind]
@@ -177,8 +185,7 @@ class MediaPorts:
         refused = ""
         with self._lock:
             if from_input:
-                caps = self._element.input_pad(kind).get_current_caps()
-                caps_name = caps.get_structure(0).get_name() if caps else None
+                caps_name = self._input_caps.get(kind)
             expected, head = self._expected.get(kind), self._heads.get(kind)
             if expected is None or head is None or caps_name is None:
                 valve.set_property("drop", True)
