@@ -68,25 +68,42 @@ def send_caps(source: Any) -> None:
 
 
 class Crossing:
-    """The worst crossing of negotiation and the bridge's CAPS event: negotiation has
-    set the codec up, the CAPS event has just passed MediaPorts' probe (which opened
-    the valve for it) and is not back at the input pad yet (a sink pad stores a sticky
-    event only once it has gone downstream) when negotiation checks the input."""
+    """The worst crossings of negotiation and the bridge's CAPS event: negotiation has
+    set the codec up, and checks the input while the streaming thread is held just past
+    MediaPorts' probe (which opened the valve) at ``at``:
 
-    def __init__(self, host: PortsHost, ports: MediaPorts, source: Any) -> None:
+    * ``"query"``: the first ACCEPT_CAPS query, which comes before its CAPS event;
+    * ``"event"``: the CAPS event, not back at the input pad yet (a sink pad stores a
+      sticky event only once it has gone downstream).
+    """
+
+    def __init__(self, host: PortsHost, ports: MediaPorts, source: Any, at: str) -> None:
         self._source = source
         self._in_flight, self._release = threading.Event(), threading.Event()
         self.streaming: threading.Thread | None = None
         valve_sink = host.pipeline.get_by_name("video_valve").get_static_pad("sink")
-        valve_sink.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self._hold)  # after theirs
+        # (added after MediaPorts' own probes, so called after them)
+        if at == "query":
+            valve_sink.add_probe(Gst.PadProbeType.QUERY_DOWNSTREAM, self._hold_query)
+        else:
+            valve_sink.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self._hold_event)
         self._check = ports._check
         ports._check = self._crossing_check  # type: ignore[method-assign]
 
-    def _hold(self, _pad: Any, info: Any) -> Any:
+    def _hold_query(self, _pad: Any, info: Any) -> Any:
+        if info.get_query().type == Gst.QueryType.ACCEPT_CAPS:
+            self._hold()
+        return Gst.PadProbeReturn.OK
+
+    def _hold_event(self, _pad: Any, info: Any) -> Any:
         if info.get_event().type == Gst.EventType.CAPS:
+            self._hold()
+        return Gst.PadProbeReturn.OK
+
+    def _hold(self) -> None:
+        if not self._in_flight.is_set():
             self._in_flight.set()
             self._release.wait(5)
-        return Gst.PadProbeReturn.OK
 
     def _crossing_check(self, kind: MediaKind, caps_name: str | None,
                         **options: Any) -> None:
@@ -102,7 +119,8 @@ class Crossing:
         self.streaming.join(5)
 
 
-@pytest.mark.parametrize("order", ["caps first", "negotiation first", "crossing"])
+@pytest.mark.parametrize(
+    "order", ["caps first", "negotiation first", "crossing its query", "crossing its event"])
 def test_media_reaches_the_payloader_whatever_the_order(order: str) -> None:
     host = PortsHost()
     ports = MediaPorts(host, on_refused=lambda why: None)  # type: ignore[arg-type]
@@ -126,7 +144,7 @@ def test_media_reaches_the_payloader_whatever_the_order(order: str) -> None:
             negotiate()
             send_caps(source)
         else:
-            crossing = Crossing(host, ports, source)
+            crossing = Crossing(host, ports, source, at=order.split()[-1])
             negotiate()
             crossing.finish()
         frame = vp8_frame()

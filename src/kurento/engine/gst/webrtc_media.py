@@ -189,6 +189,11 @@ class MediaPorts:
             expected, head = self._expected.get(kind), self._heads.get(kind)
             if expected is None or head is None or caps_name is None:
                 valve.set_property("drop", True)
+                # Nothing is set up now, whatever was before: the next caps event or
+                # ACCEPT_CAPS query must check again. (An ACCEPT_CAPS query, which comes
+                # before its CAPS event, could open the valve, negotiation then find no
+                # caps event yet and close it, and the CAPS event be skipped as done.)
+                self._checked.pop(kind, None)
                 return
             codec = self._codecs[kind]
             transcoding = kind in self._transcoders
