@@ -527,7 +527,10 @@ def test_max_video_recv_bandwidth_caps_what_chromium_sends(lab: Lab) -> None:
         assert 200 <= mean <= 300 * 1.1, [str(r) for r in capped]
         assert all(r.available_kbps is None or r.available_kbps <= 300 for r in capped)
         assert min(r.decoded_fps for r in capped) >= 15, [str(r) for r in capped]
-        assert session.remb_kbps() == 300  # what our REMB says, from getStats
+        # What our REMB says (getStats): the ceiling, or a little under it while the
+        # jitter of a resolution change reads as a queue (see the lowered case below).
+        remb = session.remb_kbps()
+        assert remb is not None and 200 <= remb <= 300, remb
 
         # Lowered during the call: no renegotiation, so only REMB can tell Chromium.
         session.set_max(150)
@@ -544,8 +547,8 @@ def test_max_video_recv_bandwidth_caps_what_chromium_sends(lab: Lab) -> None:
         # the frames arrive in bursts, the jitter says "queue" and the estimate may
         # go under the ceiling for a while (webrtc_remb, JITTER_OVERUSE); the CI run
         # of stop 10 saw 102 kbps there.
-        remb = session.remb_kbps()
-        assert remb is not None and 30 <= remb <= 150, remb
+        lowered_remb = session.remb_kbps()
+        assert lowered_remb is not None and 30 <= lowered_remb <= 150, lowered_remb
     finally:
         session.close()
 
