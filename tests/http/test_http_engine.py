@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from kurento.engine.contract import MediaKind
-from kurento.engine.gst import GstMediaEngine
+from kurento.engine.gst import GstMediaEngine, GstPipelineEngine
 from kurento.engine.gst.http_get import HttpGetElement, SocketStreamClient
 from kurento.engine.gst.http_post import HttpPostElement
 from kurento.engine.gst.testing import create_test_sink, create_test_source
@@ -178,18 +179,30 @@ async def test_upload_is_paced_by_playback_and_release_frees_the_poster(
     await pipeline.close()
 
 
-async def test_uploaded_h264_is_streamed_as_vp8(
-    engine: GstMediaEngine, mp4_clip: Path, tmp_path: Path
-) -> None:
-    pipeline = engine.create_pipeline("h264")
+async def upload_through(
+    engine: GstMediaEngine, name: str, clip: Path, out: Path, seconds: float,
+    configure: Callable[[HttpPostElement, HttpGetElement], None] = lambda _post, _get: None,
+) -> tuple[GstPipelineEngine, HttpPostElement, HttpGetElement]:
+    """Upload ``clip`` to an HttpPostElement linked to an HttpGetElement (``configure``d
+    before linking) while a client of the latter reads ``seconds`` of it into ``out``."""
+    pipeline = engine.create_pipeline(name)
     post = pipeline.create_element_of(HttpPostElement, UploadRecorder())
     get = pipeline.create_element_of(HttpGetElement, Recorder())
+    configure(post, get)
     for kind in (MediaKind.VIDEO, MediaKind.AUDIO):
         post.link(get, kind)
     client = await get.open_client()
-    reading = asyncio.ensure_future(read_for(client, 3.0, tmp_path / "h264.webm"))
-    await upload(post, mp4_clip.read_bytes())
+    reading = asyncio.ensure_future(read_for(client, seconds, out))
+    await upload(post, clip.read_bytes())
     await reading
+    return pipeline, post, get
+
+
+async def test_uploaded_h264_is_streamed_as_vp8(
+    engine: GstMediaEngine, mp4_clip: Path, tmp_path: Path
+) -> None:
+    pipeline, _post, _get = await upload_through(
+        engine, "h264", mp4_clip, tmp_path / "h264.webm", 3.0)
     frames = probe_streams(tmp_path / "h264.webm")
     assert set(frames) == {"vp8", "opus"}  # H.264 and AAC were transcoded
     assert frames["vp8"] >= CLIP_VIDEO_FRAMES * 0.75
@@ -206,16 +219,10 @@ def video_encoder_bitrates(element: HttpPostElement | HttpGetElement) -> list[in
 async def test_http_encoders_follow_the_encoder_bitrate(
     engine: GstMediaEngine, mp4_clip: Path, vp9_clip: Path, tmp_path: Path
 ) -> None:
-    pipeline = engine.create_pipeline("rates")
-    post = pipeline.create_element_of(HttpPostElement, UploadRecorder())  # VP9 -> VP8
-    get = pipeline.create_element_of(HttpGetElement, Recorder())  # its input is VP8: copied
-    post.set_encoder_bitrates(150_000, 0, 0)
-    for kind in (MediaKind.VIDEO, MediaKind.AUDIO):
-        post.link(get, kind)
-    client = await get.open_client()
-    reading = asyncio.ensure_future(read_for(client, 2.5, tmp_path / "vp9.webm"))
-    await upload(post, vp9_clip.read_bytes())
-    await reading
+    # The upload is VP9, made VP8 by the post; the get's input is VP8 then: copied.
+    pipeline, post, get = await upload_through(
+        engine, "rates", vp9_clip, tmp_path / "vp9.webm", 2.5,
+        lambda post, _get: post.set_encoder_bitrates(150_000, 0, 0))
     assert video_encoder_bitrates(post) == [150_000]
     assert video_encoder_bitrates(get) == []
     post.set_encoder_bitrates(400_000, 0, 250_000)  # live, and capped
@@ -223,16 +230,10 @@ async def test_http_encoders_follow_the_encoder_bitrate(
     assert probe_streams(tmp_path / "vp9.webm").keys() == {"vp8", "opus"}
     await pipeline.close()
 
-    pipeline = engine.create_pipeline("h264-rates")
-    post = pipeline.create_element_of(HttpPostElement, UploadRecorder())  # H.264 passes
-    get = pipeline.create_element_of(HttpGetElement, Recorder())  # H.264 -> VP8
-    get.set_encoder_bitrates(200_000, 0, 0)
-    for kind in (MediaKind.VIDEO, MediaKind.AUDIO):
-        post.link(get, kind)
-    client = await get.open_client()
-    reading = asyncio.ensure_future(read_for(client, 2.5, tmp_path / "h264.webm"))
-    await upload(post, mp4_clip.read_bytes())
-    await reading
+    # H.264 passes the post; the get makes it VP8.
+    pipeline, post, get = await upload_through(
+        engine, "h264-rates", mp4_clip, tmp_path / "h264.webm", 2.5,
+        lambda _post, get: get.set_encoder_bitrates(200_000, 0, 0))
     assert video_encoder_bitrates(post) == []
     assert video_encoder_bitrates(get) == [200_000]
     await pipeline.close()
