@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kurento.engine.contract import MediaKind
-from kurento.engine.gst._gst import Gst, ensure_init
+from kurento.engine.gst._gst import Gst, ensure_init, make_element
 from kurento.engine.gst.webrtc_media import MediaPorts
 
 VP8 = "video/x-vp8,width=160,height=120,framerate=30/1"
@@ -32,9 +32,7 @@ class PortsHost:
         self.inputs: dict[MediaKind, Any] = {}
 
     def make(self, factory: str, name: str | None = None, **props: object) -> Any:
-        element = Gst.ElementFactory.make(factory, name)
-        for key, value in props.items():
-            element.set_property(key.rstrip("_").replace("_", "-"), value)
+        element = make_element(factory, name, **props)
         self.pipeline.add(element)
         return element
 

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from ..contract import ElementEngine, ElementListener, Link, MediaKind
 from . import dot
-from ._gst import Gst
+from ._gst import Gst, make_element
 from .bridge import Bridge
 from .bus import BusWatch
 from .flow import FlowMonitor
@@ -83,11 +83,7 @@ class GstElement:
 
         Property names use ``_`` for ``-``; a trailing ``_`` escapes a keyword (``async_``).
         """
-        element = Gst.ElementFactory.make(factory, name)
-        if element is None:
-            raise RuntimeError(f"GStreamer element {factory!r} is not installed")
-        for key, value in props.items():
-            element.set_property(key.rstrip("_").replace("_", "-"), value)
+        element = make_element(factory, name, **props)
         self.pipeline.add(element)
         return element
 

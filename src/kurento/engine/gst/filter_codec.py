@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..contract import MediaKind
-from ._gst import Gst
+from ._gst import Gst, make_element
 
 if TYPE_CHECKING:
     from .encoder_rate import EncoderRate
@@ -56,12 +56,7 @@ def force_key_unit() -> Any:
 
 def make(factory: str, **props: object) -> Any:
     """A GStreamer element with ``props`` (``_`` for ``-``), not yet in any bin."""
-    element = Gst.ElementFactory.make(factory, None)
-    if element is None:
-        raise RuntimeError(f"GStreamer element {factory!r} is not installed")
-    for key, value in props.items():
-        element.set_property(key.rstrip("_").replace("_", "-"), value)
-    return element
+    return make_element(factory, None, **props)
 
 
 def encoder_chain(codec: str, bitrate: int = VP8_BITRATE, *, rate: EncoderRate | None = None,

@@ -49,7 +49,7 @@ from typing import Any
 
 from ..contract import MediaKind
 from ..playing import MediaInfo, PlayerConfig, PlayerListener, SeekError
-from ._gst import Gst
+from ._gst import Gst, make_element
 from .element import GstElement
 from .encoder_rate import EncoderRate
 
@@ -495,11 +495,7 @@ class PlayerElement(GstElement):
 
 
 def _add(bin_: Any, factory: str, **props: object) -> Any:
-    element = Gst.ElementFactory.make(factory, None)
-    if element is None:
-        raise RuntimeError(f"GStreamer element {factory!r} is not installed")
-    for key, value in props.items():
-        element.set_property(key.rstrip("_").replace("_", "-"), value)
+    element = make_element(factory, None, **props)
     bin_.add(element)
     return element
 

@@ -44,7 +44,7 @@ from typing import Any
 
 from ..contract import MediaKind
 from ..recording import RecorderListener, RecordingFormat
-from ._gst import Gst
+from ._gst import Gst, make_element
 from .element import GstElement
 from .encoder_rate import EncoderRate
 
@@ -170,11 +170,7 @@ class _Recording:
                 self._probes[key] = (pad, probe_id)
 
     def _make(self, factory: str, **props: object) -> Any:
-        element = Gst.ElementFactory.make(factory, None)
-        if element is None:
-            raise RuntimeError(f"GStreamer element {factory!r} is not installed")
-        for key, value in props.items():
-            element.set_property(key.rstrip("_").replace("_", "-"), value)
+        element = make_element(factory, None, **props)
         self.bin.add(element)
         return element
 
