@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,20 +272,25 @@ class Session:
 
     # -- statistics ------------------------------------------------------------------------
 
-    def _stats_sync(self) -> RtpCounters:
+    def _stats_entries(self) -> Iterator[tuple[int, Any]]:
+        """webrtcbin's stats: (WebRTCStatsType as int, the entry's structure). A
+        generator: the entries are only valid while the reply that holds them lives."""
         reply = self._promise("get-stats", None)
-        counters = RtpCounters()
         gtype = GstWebRTC.WebRTCStatsType.__gtype__
-        inbound = int(GstWebRTC.WebRTCStatsType.INBOUND_RTP)
-        outbound = int(GstWebRTC.WebRTCStatsType.OUTBOUND_RTP)
-        remote_inbound = int(GstWebRTC.WebRTCStatsType.REMOTE_INBOUND_RTP)
         for index in range(reply.n_fields()):
             value = reply.get_value(reply.nth_field_name(index))
             if not hasattr(value, "get_enum"):
                 continue
             found, kind = value.get_enum("type", gtype)
-            if not found:
-                continue
+            if found:
+                yield kind, value
+
+    def _stats_sync(self) -> RtpCounters:
+        counters = RtpCounters()
+        inbound = int(GstWebRTC.WebRTCStatsType.INBOUND_RTP)
+        outbound = int(GstWebRTC.WebRTCStatsType.OUTBOUND_RTP)
+        remote_inbound = int(GstWebRTC.WebRTCStatsType.REMOTE_INBOUND_RTP)
+        for kind, value in self._stats_entries():
             if kind == inbound:
                 counters.packets_received += _int(value, "packets-received")
                 counters.packets_lost += max(0, _int(value, "packets-lost"))
@@ -300,18 +305,11 @@ class Session:
         return counters
 
     def _describe_sync(self) -> dict[str, Any]:
-        """For a session that got no video: what its webrtcbin says it received."""
-        reply = self._promise("get-stats", None)
-        gtype = GstWebRTC.WebRTCStatsType.__gtype__
-        inbound = []
-        for index in range(reply.n_fields()):
-            value = reply.get_value(reply.nth_field_name(index))
-            if not hasattr(value, "get_enum"):
-                continue
-            found, kind = value.get_enum("type", gtype)
-            if found and kind == int(GstWebRTC.WebRTCStatsType.INBOUND_RTP):
-                inbound.append({name: _int(value, name) for name in (
-                    "ssrc", "packets-received", "bytes-received", "packets-lost")})
+        """For a session that got no video or audio: what its webrtcbin received."""
+        inbound = [{name: _int(value, name) for name in (
+                        "ssrc", "packets-received", "bytes-received", "packets-lost")}
+                   for kind, value in self._stats_entries()
+                   if kind == int(GstWebRTC.WebRTCStatsType.INBOUND_RTP)]
         received = {kind: sum(1 for k, _t in self.received if k == kind)
                     for kind in ("video", "audio")}
         return {"ice": self.webrtc.get_property("ice-connection-state").value_nick,
