@@ -155,3 +155,48 @@ def test_media_reaches_the_payloader_whatever_the_order(order: str) -> None:
     finally:
         host.pipeline.set_state(Gst.State.NULL)
         ports.teardown()
+
+
+def test_a_gated_input_opens_when_the_transport_sends_and_asks_for_a_keyframe() -> None:
+    """A WebRtcEndpoint's input: webrtcbin would hold media until DTLS has its keys,
+    and hold the thread of a source linked straight to it with them."""
+    host = PortsHost()
+    ports = MediaPorts(host, on_refused=lambda why: None, gated=True)  # type: ignore[arg-type]
+    sink = host.make("fakesink", "sent", sync=False, async_=False, signal_handoffs=True)
+    arrived: list[int] = []
+    sink.connect("handoff", lambda _sink, buffer, _pad: arrived.append(buffer.pts))
+    source = Gst.Pad.new("source", Gst.PadDirection.SRC)
+    requests: list[str] = []
+
+    def on_upstream(_pad: Any, info: Any) -> Any:
+        event = info.get_event()
+        if event.type == Gst.EventType.CUSTOM_UPSTREAM:
+            requests.append(event.get_structure().get_name())
+        return Gst.PadProbeReturn.OK
+
+    source.add_probe(Gst.PadProbeType.EVENT_UPSTREAM, on_upstream)
+    source.set_active(True)
+    assert source.link(host.inputs[MediaKind.VIDEO]) == Gst.PadLinkReturn.OK
+    host.pipeline.set_state(Gst.State.PLAYING)
+    frame = vp8_frame()
+
+    def push(pts: int) -> None:
+        buffer = frame.copy()
+        buffer.pts = pts
+        assert source.push(buffer) == Gst.FlowReturn.OK  # dropped, never held
+
+    try:
+        send_caps(source)
+        ports.link_input(MediaKind.VIDEO, "VP8", 96, 1234, 1200, sink.get_static_pad("sink"))
+        push(0)
+        assert arrived == [], "media went to the transport before it could send"
+        assert requests == []
+        ports.transport_ready()
+        assert requests == ["GstForceKeyUnit"]
+        push(Gst.SECOND // 30)
+        assert sorted(set(arrived)) == [Gst.SECOND // 30]
+        ports.transport_ready()  # DTLS keys again (a second transport): nothing more
+        assert requests == ["GstForceKeyUnit"]
+    finally:
+        host.pipeline.set_state(Gst.State.NULL)
+        ports.teardown()

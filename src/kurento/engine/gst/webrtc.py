@@ -82,6 +82,9 @@ class _Stream:
 
 class WebRtcElement(GstElement):
     factory = "WebRtcEndpoint"
+    # Audio and video inputs open only once DTLS sends (MediaPorts, gated) and then
+    # never block: sources link straight in (bridge.py, "direct").
+    direct_input = True
 
     def build(self) -> None:
         self.config = WebRtcConfig()
@@ -100,7 +103,7 @@ class WebRtcElement(GstElement):
         self._liveness = RtcpLiveness(self.runtime, self._notify,
                                       lambda: self._close_task is not None)
         self._signals: list[tuple[Any, int]] = []
-        self._ports = MediaPorts(self, self._refuse_input)
+        self._ports = MediaPorts(self, self._refuse_input, gated=True)
         self._remb = RembSender(lambda: [ssrc for kind, ssrc in self._ports.remote_ssrc.items()
                                           if kind is MediaKind.VIDEO])
         # REMB upstream (webrtc_remb): what our peer asks for the video we send it goes up
@@ -185,6 +188,11 @@ class WebRtcElement(GstElement):
     def _on_element_added(self, _bin: Any, _sub_bin: Any, element: Any) -> None:
         """webrtcbin made a DTLS transport: give it our certificate, if we have one.
 
+        Its DTLS encoder holds (blocks) what we send until its keys are set: only
+        then do our inputs open (``MediaPorts.transport_ready``), so that a source
+        linked straight to us is never held. With several transports (no BUNDLE)
+        the first keys open them; the others follow within the same handshake round.
+
         It also puts a ``clocksync`` before each sending stream, which holds every
         buffer for the pipeline latency: ~50 ms added to audio (measured by
         bench/compare.py). Our inputs are live and already paced: no holding.
@@ -193,6 +201,8 @@ class WebRtcElement(GstElement):
         name = factory.get_name() if factory is not None else ""
         if name == "dtlssrtpdec" and self._pem:
             element.set_property("pem", self._pem)
+        elif name == "dtlssrtpenc":
+            self._connect(element, "on-key-set", lambda _enc: self._ports.transport_ready())
         elif name == "clocksync":
             element.set_property("sync", False)
 

@@ -3,7 +3,10 @@
     input:  [identity KIND_in] → valve ⇢ [transcoder] → [h264parse] → payloader → webrtcbin sink
     output: webrtcbin src → depayloader [→ capsfilter] → [identity KIND_depayed] → tee
 
-The valve (⇢) is linked and open only after negotiation. When the input's codec
+The valve (⇢) is linked and open only after negotiation and, for a ``gated`` element
+(WebRtcEndpoint), once the transport can send: webrtcbin holds every buffer at its
+DTLS encoder until the keys are set, and a source linked straight to this input
+(``bridge``: direct links) must never be held there. When the input's codec
 is the negotiated one it goes to the payloader as it is (no decoding, the
 common case); when it is another codec (a VP8 sender's media to an H.264-only
 peer, a filter's VP8 output, raw test media) a transcoder (decoder → encoder of
@@ -30,7 +33,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..contract import MediaKind
-from ._gst import Gst
+from ._gst import Gst, make_element
 from .encoder_rate import EncoderRate
 from .filter_codec import DECODERS, add_chain, decoder_chain, encoder_chain, force_key_unit
 from .webrtc_fixes import forward_keyframe_requests
@@ -50,11 +53,13 @@ class MediaPorts:
     """Inputs and outputs of one WebRtcEndpoint (built in the element's ``build``)."""
 
     def __init__(self, element: GstElement, on_refused: Callable[[str], None], *,
-                 transcode: bool = True) -> None:
+                 transcode: bool = True, gated: bool = False) -> None:
         self._element = element
         self._on_refused = on_refused
         self._transcode = transcode  # False: refuse another codec (the old behaviour)
         self._lock = threading.Lock()
+        # gated: the valves stay closed until transport_ready() (see the module docstring).
+        self._transport_ready = not gated
         self._valves: dict[MediaKind, Any] = {}
         self._expected: dict[MediaKind, str] = {}
         self._heads: dict[MediaKind, Any] = {}  # first element after the valve, once negotiated
@@ -143,6 +148,22 @@ class MediaPorts:
             self._heads[kind] = first
         self._check(kind, None, from_input=True)
 
+    def transport_ready(self) -> None:
+        """Any thread: the transport sends now; open what negotiation set up.
+
+        Video asks its source for a keyframe: what came before was dropped, and
+        the peer cannot start on a delta frame.
+        """
+        with self._lock:
+            if self._transport_ready:
+                return
+            self._transport_ready = True
+            kinds = list(self._expected)
+        for kind in kinds:
+            self._check(kind, None, from_input=True)
+            if kind is MediaKind.VIDEO:
+                self._element.input_pad(kind).push_event(force_key_unit())
+
     def _on_event(self, _pad: Any, info: Any, kind: MediaKind) -> Any:
         event = info.get_event()
         if event.type == Gst.EventType.CAPS:
@@ -187,7 +208,8 @@ class MediaPorts:
             if from_input:
                 caps_name = self._input_caps.get(kind)
             expected, head = self._expected.get(kind), self._heads.get(kind)
-            if expected is None or head is None or caps_name is None:
+            if (expected is None or head is None or caps_name is None
+                    or not self._transport_ready):
                 valve.set_property("drop", True)
                 # Nothing is set up now, whatever was before: the next caps event or
                 # ACCEPT_CAPS query must check again. (An ACCEPT_CAPS query, which comes
@@ -244,8 +266,14 @@ class MediaPorts:
 
     def _build_transcoder(self, kind: MediaKind, caps_name: str, codec: str, out: Any,
                           head: Any) -> None:
-        """Streaming or worker thread (lock held): valve → decoder → encoder → head."""
-        chain = [*decoder_chain(caps_name),
+        """Streaming or worker thread (lock held): valve → queue → decoder → encoder → head.
+
+        The queue gives the transcoder a thread of its own: a source linked straight
+        to us (bridge.py, "direct") must not wait for our encoder; it is leaky, as the
+        bridge's queue is, so a transcoder that cannot keep up loses frames, not time.
+        """
+        queue = make_element("queue", None, leaky=2)
+        chain = [queue, *decoder_chain(caps_name),
                  *encoder_chain(codec, rate=self.encoder_rate, listen=False)]
         add_chain(self._element.pipeline, chain)
         chain[-1].link(head)
