@@ -22,13 +22,8 @@ Experiments:
   stream with ``sync=false`` (it held audio for the pipeline latency, 50 ms);
 * ``cacheref``: ``webrtc_fixes._g_object_ref`` cached (``find_library`` runs
   ``ldconfig -p`` in a subprocess at every WebRtcEndpoint creation);
-* ``directbridge``: a bridge whose sink is a WebRtcEndpoint (which routes nothing onward:
-  what enters goes to the network, so no ring of direct links can form) links the
-  source's tee straight to the sink's gate across the two pipelines, without
-  proxysink/proxysrc: the source's streaming thread runs the send path (one thread
-  hand-off less per packet and per link). Measured in bench/README.md: 11-24 % less
-  CPU, but one viewer of a one-to-many got no audio from N = 16 on, and the queue's
-  other jobs (isolating viewers, spreading their send paths over threads) are lost;
+* ``queuebridge``: every bridge queued (proxysink → proxysrc), as before links into a
+  WebRtcEndpoint became direct (bridge.py): what the direct links save;
 * ``cheapguard``: the resource guard's ``/proc/self/{task,fd}`` listings at most every
   0.5 s instead of at every ``create``.
 """
@@ -65,8 +60,8 @@ def patch() -> None:
 
         resources._count = count
 
-    if "directbridge" in EXPERIMENTS:
-        _direct_bridges()
+    if "queuebridge" in EXPERIMENTS:
+        webrtc.WebRtcElement.direct_input = False
     cls: Any = webrtc.WebRtcElement
     original_build = cls.build
     original_add = cls._add_transceiver
@@ -98,31 +93,6 @@ def patch() -> None:
 
     cls.build = build
     cls._add_transceiver = add_transceiver
-
-
-def _direct_bridges() -> None:
-    from kurento.engine.gst import bridge, webrtc
-    from kurento.engine.gst._gst import Gst
-
-    original = bridge.Bridge._build_sync
-
-    def build_sync(self: Any) -> None:
-        if not isinstance(self.sink, webrtc.WebRtcElement) or list(self.sink.routes(self.kind)):
-            original(self)
-            return
-        gate = Gst.ElementFactory.make("identity", f"{self.name}_gate")
-        self._gate = gate
-        gate_src = gate.get_static_pad("src")
-        self._gate_probe = gate_src.add_probe(bridge._GATE_PROBE, bridge._gate, self)
-        self.sink.pipeline.add(gate)
-        if gate_src.link(self._input) != Gst.PadLinkReturn.OK:
-            raise RuntimeError(f"{self!r}: sink input for {self.kind.value} already linked")
-        gate.sync_state_with_parent()
-        self._teepad = self._tee.request_pad_simple("src_%u")
-        # Across pipelines: the hierarchy check would refuse it.
-        self._teepad.link_full(gate.get_static_pad("sink"), Gst.PadLinkCheck.NOTHING)
-
-    bridge.Bridge._build_sync = build_sync
 
 
 _PROBE_LOG: dict[str, list[tuple[int, float]]] = {}
@@ -240,7 +210,7 @@ def _no_sink_sync(_bin: Any, _sub: Any, element: Any) -> None:
 def main() -> None:
     unknown = {e for e in EXPERIMENTS if not e.startswith("latency=")} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
-        "cheapguard", "noclocksync", "directbridge"}
+        "cheapguard", "noclocksync", "queuebridge"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()

@@ -1,13 +1,28 @@
 """One media link source→sink for one kind: an explicit bridge between two pipelines.
 
-Layout (each element owns its own ``GstPipeline``)::
+Layout (each element owns its own ``GstPipeline``), queued::
 
     source pipeline:  tee (allow-not-linked) ─request pad→ proxysink
     sink pipeline:    proxysrc (internal queue, leaky) → identity "gate" → element input
 
 There is no source-side ``queue``: proxysrc already holds one (its streaming
-thread is the bridge's only thread), and proxysink always returns OK to the tee,
-so a slow or stopped sink element never stalls or stops the source.
+thread is the bridge's only thread), so a slow sink element never stalls the source.
+
+Direct, when the sink says its input can take it (``GstElement.direct_input``:
+the WebRtcEndpoint, whose input only goes to the network)::
+
+    source pipeline:  tee ─request pad→ errorignore ─(across pipelines)→
+    sink pipeline:    identity "gate" → element input
+
+The source's streaming thread then runs the sink's send path itself, as an SFU
+relays a publisher's packets to its subscribers on the publisher's thread: one
+thread hand-off less per buffer and per link (bench/README.md: the measured gain).
+The queue's isolation is kept by other means: ``errorignore`` turns an error the
+sink returns (not-negotiated, error, not-linked) into OK, so the tee goes on to the
+other sinks; such a sink never blocks (it opens its input only once its transport
+sends, and a transcoder in it runs behind its own queue, ``webrtc_media``); and it
+never returns FLUSHING while linked, as every bridge is unlinked before its
+pipeline stops (``GstElement._close``).
 
 Why the gate: proxysink/proxysrc forward *every* query and upstream event as if
 the two pipelines were one. In a ring a→b→c→a a caps query, a RECONFIGURE or a
@@ -36,7 +51,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..contract import MediaKind
-from ._gst import Gst
+from ._gst import Gst, make_element
 
 if TYPE_CHECKING:
     from .element import GstElement
@@ -71,8 +86,8 @@ class Bridge:
         self._tee: Any = source.output_tee(kind)
         self._input: Any = sink.input_pad(kind)
         self._teepad: Any = None
-        self._proxysink: Any = None
-        self._proxysrc: Any = None
+        self._out: Any = None  # proxysink, or errorignore when direct: in the source pipeline
+        self._proxysrc: Any = None  # None when direct
         self._gate: Any = None
         self._gate_probe = 0
         self._unlinking: asyncio.Task[None] | None = None
@@ -100,7 +115,7 @@ class Bridge:
 
     def dot_endpoints(self) -> tuple[str, str]:
         """GStreamer object names of the two ends, to draw the edge between pipelines."""
-        return f"{self.name}_out", f"{self.name}_in"
+        return f"{self.name}_out", f"{self.name}_in" if self._proxysrc else f"{self.name}_gate"
 
     async def _build(self) -> None:
         for previous in self._after:
@@ -119,27 +134,47 @@ class Bridge:
             self.sink.forget_link(self)
             self.source.runtime.rings.discard(self)
 
+    @property
+    def direct(self) -> bool:
+        """Built (or to be built) without a queue: see the module docstring."""
+        # Never part of a ring: what enters such a sink goes nowhere onward. Not for
+        # data channels, whose send path may wait on the peer's SCTP window.
+        return (self.sink.direct_input and self.kind is not MediaKind.DATA
+                and not list(self.sink.routes(self.kind)))
+
     def _build_sync(self) -> None:
-        """Worker thread: sink side first, so the first buffer finds a PLAYING proxysrc."""
-        proxysink = Gst.ElementFactory.make("proxysink", f"{self.name}_out")
-        proxysrc = Gst.ElementFactory.make("proxysrc", f"{self.name}_in")
+        """Worker thread: sink side first, so the first buffer finds a PLAYING sink."""
         gate = Gst.ElementFactory.make("identity", f"{self.name}_gate")
-        proxysrc.set_property("proxysink", proxysink)
-        _make_leaky(proxysrc)
-        self._proxysink, self._proxysrc, self._gate = proxysink, proxysrc, gate
+        self._gate = gate
         gate_src = gate.get_static_pad("src")
         self._gate_probe = gate_src.add_probe(_GATE_PROBE, _gate, self)
-        self.sink.pipeline.add(proxysrc)
         self.sink.pipeline.add(gate)
-        proxysrc.link(gate)
         if gate_src.link(self._input) != Gst.PadLinkReturn.OK:
             raise RuntimeError(f"{self!r}: sink input for {self.kind.value} already linked")
-        gate.sync_state_with_parent()
-        proxysrc.sync_state_with_parent()
-        self.source.pipeline.add(proxysink)
-        proxysink.sync_state_with_parent()
+        if self.direct:
+            out = make_element("errorignore", f"{self.name}_out", ignore_error=True,
+                               ignore_notnegotiated=True, ignore_notlinked=True,
+                               convert_to=Gst.FlowReturn.OK)
+            self._out = out
+            gate.sync_state_with_parent()
+            self.source.pipeline.add(out)
+            # Across pipelines: the hierarchy check would refuse it.
+            out.get_static_pad("src").link_full(gate.get_static_pad("sink"),
+                                                Gst.PadLinkCheck.NOTHING)
+        else:
+            out = Gst.ElementFactory.make("proxysink", f"{self.name}_out")
+            proxysrc = Gst.ElementFactory.make("proxysrc", f"{self.name}_in")
+            proxysrc.set_property("proxysink", out)
+            _make_leaky(proxysrc)
+            self._out, self._proxysrc = out, proxysrc
+            self.sink.pipeline.add(proxysrc)
+            proxysrc.link(gate)
+            gate.sync_state_with_parent()
+            proxysrc.sync_state_with_parent()
+            self.source.pipeline.add(out)
+        out.sync_state_with_parent()
         self._teepad = self._tee.request_pad_simple("src_%u")
-        self._teepad.link(proxysink.get_static_pad("sink"))
+        self._teepad.link(out.get_static_pad("sink"))
 
     def _teardown_sync(self) -> None:
         """Worker thread: stop the data at the tee first, then dismantle both halves."""
@@ -147,9 +182,9 @@ class Bridge:
             _unlink_when_idle(self._teepad, repr(self))
             self._tee.release_request_pad(self._teepad)
             self._teepad = None
-        if self._proxysink is not None:
-            _remove(self._proxysink)
-            self._proxysink = None
+        if self._out is not None:
+            _remove(self._out)  # out of its bin: unlinked from a direct gate too
+            self._out = None
         if self._proxysrc is not None:
             _remove(self._proxysrc)  # NULL stops the bridge's queue thread
             self._proxysrc = None

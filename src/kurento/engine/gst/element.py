@@ -44,6 +44,10 @@ class GstElement:
     """One element's own pipeline, its inputs and output tees, flow events and errors."""
 
     factory: ClassVar[str] = ""  # Kurento type name, e.g. "PassThrough"
+    # True: a source may link straight into our inputs, its streaming thread running
+    # our input path (bridge.py, "direct"). Only for inputs that never block and go
+    # nowhere onward; every other element gets a queued bridge.
+    direct_input: ClassVar[bool] = False
 
     def __init__(self, runtime: Runtime, name: str, listener: ElementListener) -> None:
         self.runtime = runtime

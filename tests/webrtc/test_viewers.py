@@ -1,0 +1,59 @@
+"""One presenter, several viewers: what one viewer does costs the others nothing.
+
+Links into a WebRtcEndpoint are direct (bridge.py): the presenter's streaming
+thread sends to every viewer itself. webrtcbin holds what a viewer's endpoint is
+given until its DTLS has keys, so a viewer that never connects would hold the
+presenter's thread, and every other viewer with it, if its input opened earlier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kurento.client import MediaPipeline, WebRtcEndpoint
+
+from .peer import Peer, negotiate_as_answerer, trickle_from, trickle_to
+
+pytestmark = pytest.mark.gst
+
+
+def viewer() -> Peer:
+    peer = Peer(send_video=False, send_audio=False)
+    peer.add_receiver("video")
+    peer.add_receiver("audio")
+    return peer
+
+
+async def test_a_viewer_that_never_connects_holds_no_other_viewer(
+    pipeline: MediaPipeline, peers: list[Peer]
+) -> None:
+    presenter_endpoint = await WebRtcEndpoint.create(pipeline)
+    endpoints = [await WebRtcEndpoint.create(pipeline) for _ in range(3)]
+    for endpoint in endpoints:
+        await presenter_endpoint.connect(endpoint)
+    presenter, first, stalled, last = Peer(), viewer(), viewer(), viewer()
+    peers += [presenter, first, stalled, last]
+    await negotiate_as_answerer(presenter_endpoint, presenter)
+    await negotiate_as_answerer(endpoints[0], first)
+    assert await first.wait_frames("video", 5, timeout=8) >= 5
+
+    # SDP only: no candidates either way, so ICE and DTLS never start for it.
+    offer, candidates = await stalled.offer()
+    await stalled.accept(await endpoints[1].process_offer(offer))
+    await negotiate_as_answerer(endpoints[2], last)
+    assert await last.wait_frames("video", 5, timeout=8) >= 5
+    for peer in (first, last):
+        before = peer.received["video"], peer.received["audio"]
+        await asyncio.sleep(2)
+        # The synthetic camera makes 15 frames a second; audio 50 frames.
+        assert peer.received["video"] - before[0] >= 15, "a viewer stopped getting video"
+        assert peer.received["audio"] - before[1] >= 50, "a viewer stopped getting audio"
+    assert stalled.received == {"video": 0, "audio": 0}
+
+    # Once it connects after all, it gets media at once (a keyframe was asked for).
+    await trickle_to(endpoints[1], stalled)
+    await trickle_from(endpoints[1], candidates)
+    assert await stalled.wait_frames("video", 5, timeout=8) >= 5
+    assert await stalled.wait_frames("audio", 5, timeout=8) >= 5
