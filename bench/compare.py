@@ -82,6 +82,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -298,6 +299,15 @@ def read_event(worker: subprocess.Popen[str], name: str) -> dict[str, Any]:
     raise RuntimeError(f"generator ended before {name!r} (exit {worker.wait()})")
 
 
+LADDER = "1,2,4,8,16,32,64,128"
+LOOPBACK_LADDER = "1,2,4,8,16,32"
+
+
+def setup_limit(sessions: int) -> float:
+    """Seconds a row may take to set its sessions up before it is given up as broken."""
+    return 120 + 2 * sessions
+
+
 def run_row(target: str, sessions: int, window: float, settle: float,
             stack: str = "gst", scenario: str = "loopback") -> dict[str, Any]:
     if scenario != "recording":
@@ -338,8 +348,19 @@ def measure_row(target: str, sessions: int, window: float, settle: float,
              "--window", str(window), "--settle", str(settle)],
             stdout=subprocess.PIPE, stderr=log_file(f"loadgen-{target}-{sessions}.log"),
             text=True, env=env(), cwd=BENCH)
+        # An overloaded machine can keep the generator negotiating for many minutes.
+        give_up = threading.Timer(setup_limit(sessions), worker.kill)
+        give_up.start()
         try:
-            ready = read_event(worker, "sampling")
+            try:
+                ready = read_event(worker, "sampling")
+            except RuntimeError:
+                if give_up.finished.is_set():
+                    raise RuntimeError(f"sessions not set up within "
+                                       f"{setup_limit(sessions):.0f} s") from None
+                raise
+            finally:
+                give_up.cancel()
             server_before, gen_before = cpu_seconds(server.pid), cpu_seconds(worker.pid)
             threads_before = thread_cpu(server.pid)
             profiler = start_profiler(target, sessions, server.pid, window)
@@ -736,7 +757,8 @@ def main() -> int:
     parser.add_argument("--keep-recordings", type=Path,
                         help="recording: move each row's files there instead of deleting them")
     parser.add_argument("--servers", default="kurento,janus")
-    parser.add_argument("--sessions", default="1,2,4,8,16,32,64,128")
+    parser.add_argument("--sessions", help="the ladder; default 1,2,4,8,16,32 for loopback "
+                        "(64 sessions and their generator overload two cores), else up to 128")
     parser.add_argument("--max", type=int, default=128, help="largest N tried")
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=3.0)
@@ -764,7 +786,8 @@ def main() -> int:
     PROFILE = args.profile.resolve() if args.profile else None
     SCENARIO = args.scenario
     servers = args.servers.split(",")
-    ladder = [n for n in (int(x) for x in args.sessions.split(",")) if n <= args.max]
+    sessions = args.sessions or (LOOPBACK_LADDER if args.scenario == "loopback" else LADDER)
+    ladder = [n for n in (int(x) for x in sessions.split(",")) if n <= args.max]
     from loadgen.clip import FPS, HEIGHT, WIDTH, ensure_clip, load_clip, uses_face_clip
 
     # Made here, before any generator starts (they load the same cached file).
