@@ -159,8 +159,10 @@ class Bridge:
             gate.sync_state_with_parent()
             self.source.pipeline.add(out)
             # Across pipelines: the hierarchy check would refuse it.
-            out.get_static_pad("src").link_full(gate.get_static_pad("sink"),
-                                                Gst.PadLinkCheck.NOTHING)
+            linked = out.get_static_pad("src").link_full(gate.get_static_pad("sink"),
+                                                         Gst.PadLinkCheck.NOTHING)
+            if linked != Gst.PadLinkReturn.OK:
+                raise RuntimeError(f"{self!r}: cannot link across the pipelines ({linked})")
         else:
             out = Gst.ElementFactory.make("proxysink", f"{self.name}_out")
             proxysrc = Gst.ElementFactory.make("proxysrc", f"{self.name}_in")
