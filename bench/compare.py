@@ -408,8 +408,10 @@ def measure_row(target: str, sessions: int, window: float, settle: float,
 
 def start_profiler(target: str, sessions: int, pid: int,
                    window: float) -> subprocess.Popen[Any] | None:
-    """--profile: ``perf record -g`` (or ``py-spy record`` with KPY_BENCH_PROFILER=py-spy)
-    on our server for the window; the data goes to the --profile folder."""
+    """--profile: ``perf record -g`` (or ``py-spy record`` with KPY_BENCH_PROFILER=py-spy;
+    DWARF call graphs with KPY_BENCH_PROFILER=perf-dwarf, which see through Debian's
+    libraries built without frame pointers) on our server for the window; the data goes
+    to the --profile folder."""
     if PROFILE is None or target != "kurento":
         return None
     PROFILE.mkdir(parents=True, exist_ok=True)
@@ -420,7 +422,9 @@ def start_profiler(target: str, sessions: int, pid: int,
                    "-d", str(seconds), "-f", "raw", "-p", str(pid),
                    "-o", str(PROFILE / f"pyspy-{SCENARIO}-{sessions}.txt")]
     else:
-        command = ["perf", "record", "-F", "499", "-g", "-p", str(pid),
+        graph = (["-F", "199", "--call-graph", "dwarf,16384"]
+                 if os.environ.get("KPY_BENCH_PROFILER") == "perf-dwarf" else ["-F", "499", "-g"])
+        command = ["perf", "record", *graph, "-p", str(pid),
                    "-o", str(PROFILE / f"perf-{SCENARIO}-{sessions}.data"), "--", "sleep",
                    str(seconds)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
