@@ -6,13 +6,17 @@ closed while media flows, costs the source and its other sinks nothing.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
 import pytest
 
 from kurento.engine.contract import MediaKind
 from kurento.engine.gst import GstMediaEngine
 from kurento.engine.gst._gst import Gst
 from kurento.engine.gst.bridge import Bridge
-from kurento.engine.gst.testing import TestSink, create_test_sink, create_test_source
+from kurento.engine.gst.pipeline import GstPipelineEngine
+from kurento.engine.gst.testing import TestSink, TestSource, create_test_sink, create_test_source
 
 from .helpers import Recorder, wait_until
 
@@ -39,6 +43,23 @@ class RefusingSink(DirectSink):
             self._inputs[kind] = refuse.get_static_pad("sink")
 
 
+@dataclass
+class Fanout:
+    """A pipeline with a live test source whose listener keeps its errors."""
+
+    pipeline: GstPipelineEngine
+    source: TestSource
+    events: Recorder
+
+
+@pytest.fixture
+async def fanout(engine: GstMediaEngine) -> AsyncIterator[Fanout]:
+    pipeline = engine.create_pipeline("direct")
+    events = Recorder()
+    yield Fanout(pipeline, create_test_source(pipeline, events), events)
+    await pipeline.close()
+
+
 async def fed_more(sink: TestSink, buffers: int) -> None:
     """Wait until both inputs of ``sink`` have rendered ``buffers`` more than now."""
     kept = sink.buffers(VIDEO), sink.buffers(AUDIO)
@@ -47,11 +68,9 @@ async def fed_more(sink: TestSink, buffers: int) -> None:
 
 
 async def test_a_failing_sink_costs_its_source_and_the_other_sinks_nothing(
-    engine: GstMediaEngine,
+    fanout: Fanout,
 ) -> None:
-    pipeline = engine.create_pipeline("direct")
-    events = Recorder()
-    source = create_test_source(pipeline, events)
+    pipeline, source = fanout.pipeline, fanout.source
     first = pipeline.create_element_of(DirectSink, Recorder())
     refusing = pipeline.create_element_of(RefusingSink, Recorder())
     last = pipeline.create_element_of(DirectSink, Recorder())
@@ -68,24 +87,17 @@ async def test_a_failing_sink_costs_its_source_and_the_other_sinks_nothing(
     counts = [s.buffers(VIDEO) for s in (first, last, queued)]
     await wait_until(lambda: all(s.buffers(VIDEO) > n + 30
                                  for s, n in zip((first, last, queued), counts, strict=True)))
-    assert events.errors == []
-    await pipeline.close()
+    assert fanout.events.errors == []
 
 
-async def test_closing_a_sink_while_media_flows_leaves_the_others_fed(
-    engine: GstMediaEngine,
-) -> None:
-    pipeline = engine.create_pipeline("direct-close")
-    events = Recorder()
-    source = create_test_source(pipeline, events)
-    sinks = [pipeline.create_element_of(DirectSink, Recorder()) for _ in range(3)]
+async def test_closing_a_sink_while_media_flows_leaves_the_others_fed(fanout: Fanout) -> None:
+    sinks = [fanout.pipeline.create_element_of(DirectSink, Recorder()) for _ in range(3)]
     for sink in sinks:
         for kind in (AUDIO, VIDEO):
-            source.link(sink, kind)
+            fanout.source.link(sink, kind)
     await wait_until(lambda: all(s.buffers(VIDEO) > 10 for s in sinks))
 
     for closing in sinks[:2]:
         await closing.close()  # its pipeline stops: it would return FLUSHING if still linked
         await fed_more(sinks[2], 15)
-    assert events.errors == []
-    await pipeline.close()
+    assert fanout.events.errors == []
