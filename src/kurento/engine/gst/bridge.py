@@ -6,7 +6,8 @@ Layout (each element owns its own ``GstPipeline``), queued::
     sink pipeline:    proxysrc (internal queue, leaky) → identity "gate" → element input
 
 There is no source-side ``queue``: proxysrc already holds one (its streaming
-thread is the bridge's only thread), so a slow sink element never stalls the source.
+thread is the bridge's only thread), and proxysink always returns OK to the tee,
+so a slow or stopped sink element never stalls or stops the source.
 
 Direct, when the sink says its input can take it (``GstElement.direct_input``:
 the WebRtcEndpoint, whose input only goes to the network)::
