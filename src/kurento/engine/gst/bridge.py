@@ -116,7 +116,7 @@ class Bridge:
 
     def dot_endpoints(self) -> tuple[str, str]:
         """GStreamer object names of the two ends, to draw the edge between pipelines."""
-        return f"{self.name}_out", f"{self.name}_in" if self._proxysrc else f"{self.name}_gate"
+        return f"{self.name}_out", f"{self.name}_gate" if self.direct else f"{self.name}_in"
 
     async def _build(self) -> None:
         for previous in self._after:
@@ -152,12 +152,12 @@ class Bridge:
         self.sink.pipeline.add(gate)
         if gate_src.link(self._input) != Gst.PadLinkReturn.OK:
             raise RuntimeError(f"{self!r}: sink input for {self.kind.value} already linked")
+        gate.sync_state_with_parent()
         if self.direct:
             out = make_element("errorignore", f"{self.name}_out", ignore_error=True,
                                ignore_notnegotiated=True, ignore_notlinked=True,
                                convert_to=Gst.FlowReturn.OK)
             self._out = out
-            gate.sync_state_with_parent()
             self.source.pipeline.add(out)
             # Across pipelines: the hierarchy check would refuse it.
             linked = out.get_static_pad("src").link_full(gate.get_static_pad("sink"),
@@ -172,7 +172,6 @@ class Bridge:
             self._out, self._proxysrc = out, proxysrc
             self.sink.pipeline.add(proxysrc)
             proxysrc.link(gate)
-            gate.sync_state_with_parent()
             proxysrc.sync_state_with_parent()
             self.source.pipeline.add(out)
         out.sync_state_with_parent()
