@@ -109,3 +109,38 @@ async def test_viewer_remb_reaches_the_presenter(
     assert await watch.wait(lambda: any(bitrate >= 250_000 for _, bitrate, _
                                         in watch.seen[since:]), timeout=DOWNSTREAM_TTL + 3)
     assert all(bitrate < 5_000_000 for _, bitrate, _ in watch.seen[since:])
+
+
+async def test_an_echo_does_not_relay_the_peer_remb_back_to_it(
+    pipeline: MediaPipeline, peers: list[Peer]
+) -> None:
+    # hello-world: one endpoint connected to itself. The peer's REMB about the echo
+    # is its own estimate of its own video over the same path: passed back to it, the
+    # two estimates ratchet each other down (webrtc.py, _on_upstream_event).
+    endpoint = await WebRtcEndpoint.create(pipeline)
+    await endpoint.connect(endpoint)
+    peer = Peer()
+    peers.append(peer)
+    watch = RembWatch(peer)
+    await negotiate_as_answerer(endpoint, peer)
+    assert await peer.wait_frames("video", 5, timeout=8) >= 5
+    video = next(s for s in parse(await endpoint.get_local_session_descriptor()).sections
+                 if s.media == "video")
+    [echo_ssrc] = video.media_ssrcs
+    assert await watch.wait(lambda: len(watch.seen) >= 2, timeout=5)
+
+    async def keep_sending(bitrate: int) -> None:
+        while True:
+            await send_remb(peer, bitrate, echo_ssrc)
+            await asyncio.sleep(0.3)
+
+    limiting = asyncio.ensure_future(keep_sending(100_000))
+    try:
+        since = len(watch.seen)
+        assert await watch.wait(lambda: len(watch.seen) >= since + 6, timeout=6)
+        assert all(bitrate >= 250_000 for _, bitrate, _ in watch.seen[since:]), \
+            watch.seen[since:]
+    finally:
+        limiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await limiting

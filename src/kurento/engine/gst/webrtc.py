@@ -443,7 +443,13 @@ class WebRtcElement(GstElement):
         remb = read_remb_event(info.get_event())
         if remb is None:
             return Gst.PadProbeReturn.OK
-        self._remb.downstream(remb[1], remb[0])
+        bitrate, origin = remb
+        if origin != self.name:
+            self._remb.downstream(origin, bitrate)
+        # else it came round a link to ourselves (the echo of hello-world): our peer's
+        # estimate of its own video coming back, paced by its own sender, over the same
+        # path. Fed back to it, its estimate and ours both cut on each queue and ratchet
+        # each other down (measured: a 300 kbps path ended at the 30 kbps floor).
         return Gst.PadProbeReturn.DROP  # it stops here: our peer hears it as our REMB
 
     def _keyframe_from_peer(self) -> None:
