@@ -65,8 +65,9 @@ def test_heavy_loss_halves_and_then_grows_linearly_above_the_threshold() -> None
     # 64/256 lost over 200 packets: the smoothed record is 64 ≥ 12 → x 0.5.
     [after_loss] = run(estimator, [(HEAVY_LOSS, 200, 300_000)])
     assert after_loss == 324_480 // 2
-    assert estimator.threshold == int(324_480 * 0.8)
-    assert estimator.lineal_factor == int((324_480 - estimator.threshold) / 30)
+    # thresholdFactor of the bitrate that got through (KMS: of the estimate).
+    assert estimator.threshold == int(300_000 * 0.8)
+    assert estimator.lineal_factor == int((300_000 - estimator.threshold) / 30)
     # What arrives in the next DECREASE_HOLD (2 s: 4 intervals of 0.5 s) was sent
     # before the sender heard of it: the estimate holds, whatever the losses.
     held = run(estimator, [(HEAVY_LOSS, 200, 300_000)] + [(NO_LOSS, 100, 400_000)] * 2)
@@ -93,13 +94,49 @@ def test_queuing_without_loss_lowers_once_then_stops_growth() -> None:
     # Still queuing (or a loaded sender): no growth, and no second cut ...
     assert [estimator.update(NO_LOSS, 100, 300_000, jitter=0.012) for _ in range(4)] \
         == [340_000] * 4
-    # ... until the jitter fell back once: growth (exponential up to the threshold,
-    # as after losses), and the next queue cuts again.
-    assert estimator.threshold == int(grown * 0.8)
-    assert estimator.lineal_factor == (grown - estimator.threshold) // 30
-    assert estimator.update(NO_LOSS, 100, 300_000, jitter=0.002) == 353_600
+    # ... until the jitter fell back once: growth (linear above the threshold, as
+    # after losses), and the next queue cuts again. The estimate had run to 1.5 times
+    # what arrived: the threshold is 0.8 of what arrived, not of that estimate.
+    assert grown > 600_000
+    assert estimator.threshold == 320_000
+    assert estimator.lineal_factor == (400_000 - 320_000) // 30
+    assert estimator.update(NO_LOSS, 100, 300_000, jitter=0.002) == 340_000 + 2_666
     assert estimator.update(NO_LOSS, 100, 300_000, jitter=0.020) == 255_000
     assert grown > 400_000
+
+
+def test_after_trouble_exponential_growth_stops_at_what_got_through() -> None:
+    # A sender using 250 kbps of a 300 kbps start: the estimate runs to twice that.
+    estimator = RembEstimator()
+    run(estimator, [(NO_LOSS, 100, 250_000)] * 30)
+    assert estimator.remb == 500_000
+    # The path narrows: 200 kbps gets through, with losses → halved.
+    [cut] = run(estimator, [(HEAVY_LOSS, 200, 200_000)])
+    assert cut == 250_000
+    # KMS would grow back exponentially to 0.8 of 500 kbps: here to 0.8 of what got
+    # through (smoothed over 8 intervals), and linearly above.
+    got_through = (250_000 * 7 + 200_000) // 8
+    assert estimator.threshold == int(got_through * 0.8)
+    assert estimator.lineal_factor == (got_through - estimator.threshold) // 30
+    run(estimator, [(NO_LOSS, 100, 150_000)] * 4)  # the hold (DECREASE_HOLD)
+    values = run(estimator, [(NO_LOSS, 100, 240_000)] * 10)
+    steps = {b - a for a, b in itertools.pairwise(v for v in values if v is not None)}
+    assert steps == {estimator.lineal_factor}
+
+
+def test_jitter_of_a_sender_far_under_the_estimate_is_not_a_queue() -> None:
+    estimator = RembEstimator()
+    run(estimator, [(NO_LOSS, 100, 300_000)] * 12)  # past the warm-up
+    # Its rate falls to 60 kbps (a tenth of the estimate): its own pacing jitters.
+    run(estimator, [(NO_LOSS, 8, 60_000)] * 20)
+    high = estimator.remb
+    assert high == 600_000  # (twice the best received)
+    assert [estimator.update(NO_LOSS, 8, 60_000, jitter=0.012) for _ in range(4)] \
+        == [high] * 4
+    # Back near the estimate, the same jitter is a queue.
+    run(estimator, [(NO_LOSS, 100, 300_000)] * 12)
+    lowered = estimator.update(NO_LOSS, 100, 300_000, jitter=0.012)
+    assert lowered is not None and lowered < high
 
 
 def test_small_losses_hold_the_estimate() -> None:

@@ -25,7 +25,7 @@ This module does the same:
     ``minVideoRecvBandwidth``, and never under 30 kbps.
 
   Unlike KMS, which starts from the first measured bitrate, the estimate starts
-  at ``rembOnConnect`` (300 kbps by default). Two more departures from KMS, both
+  at ``rembOnConnect`` (300 kbps by default). Three more departures from KMS, all
   measured with Chromium behind a ``tbf`` shaper (tests/browser/test_congestion.py):
 
   - after a decrease the estimate holds for ``DECREASE_HOLD`` (2 s): what arrives
@@ -35,10 +35,14 @@ This module does the same:
     no growth, and once per episode (the jitter must fall back before the next
     cut: a loaded sender jitters too, and repeated cuts spiralled down to 30
     kbps) the estimate goes to 0.85 of the bitrate received (at least half of
-    itself), and the threshold to ``thresholdFactor`` of the estimate, as after
-    losses. A bottleneck shared by both directions (the loopback echo) drops the
-    bursty return stream's packets rather than the paced incoming ones, so losses
-    alone came too late.
+    itself), and the threshold moves as after losses. A bottleneck shared by both
+    directions (the loopback echo) drops the bursty return stream's packets rather
+    than the paced incoming ones, so losses alone came too late. Jitter counts
+    only while the sender uses a third of the estimate or more
+    (:data:`SENDER_IN_USE`): under that it is the sender's own pacing;
+  - after a cut, exponential growth stops at ``thresholdFactor`` of the bitrate that
+    got through (KMS: of the estimate, which may have run to twice what the sender
+    used).
 * :func:`remb_packet`: the RTCP packet bytes.
 * :func:`decorate`: ``a=rtcp-fb:PT goog-remb`` (video; in an answer only when the
   offer had it) and ``b=AS`` (``maxVideoRecvBandwidth`` / ``maxAudioRecvBandwidth``)
@@ -57,6 +61,8 @@ This module does the same:
   custom upstream event (:func:`remb_event`: bridges pass those, like keyframe
   requests); the endpoint whose peer sends that video takes it off its output tee
   and sends ``min(own estimate, every fresh downstream REMB)`` (at least the floor).
+  Not round a link to itself (hello-world's echo): that would feed the peer's
+  estimate of its own video back to it.
   A downstream value is fresh for :data:`DOWNSTREAM_TTL` (a viewer gone stops
   limiting). All on streaming threads: nothing per packet on the control plane.
   An element that encodes the video on the way (a filter, a player or an
@@ -96,6 +102,7 @@ DECREASE_HOLD = 2.0  # s after a decrease when the estimate holds (not in KMS)
 JITTER_OVERUSE = 0.010  # s of RFC 3550 jitter: a queue on the path (not in KMS)
 JITTER_WARM_UP = 5.0  # s: a starting stream jitters whatever the path
 OVERUSE_FACTOR = 0.85  # of the bitrate received, on a queue (GCC's beta)
+SENDER_IN_USE = 3  # jitter says "queue" only if the sender uses a third of the estimate
 REMB_MIN_GAP = 0.2  # s, KMS's REMB_MAX_INTERVAL
 REMB_EVENT = "kurento-remb"  # the custom upstream event carrying a downstream REMB
 DOWNSTREAM_TTL = 3.0  # s a downstream REMB limits ours without being repeated
@@ -153,7 +160,11 @@ class RembEstimator:
                                         + fraction_lost * packets) // top
         self.max_br = max(self.max_br, bitrate)
         self.avg_br = bitrate if self.avg_br == 0 else (self.avg_br * 7 + bitrate) // 8
-        queuing = jitter >= JITTER_OVERUSE and self.age >= JITTER_WARM_UP
+        # A sender using a small part of the estimate fills no queue by itself: its
+        # jitter is its own pacing (at a low rate a keyframe goes out over several
+        # frame intervals), and a cut on it halved an estimate the path never tested.
+        queuing = (jitter >= JITTER_OVERUSE and self.age >= JITTER_WARM_UP
+                   and self.avg_br * SENDER_IN_USE >= self.remb)
         if self.fraction_lost_record == 0 and queuing:
             # No loss, but packets queue somewhere (a shared bottleneck may drop the
             # other direction's packets first): no growth, and once per episode (the
@@ -163,13 +174,9 @@ class RembEstimator:
                 self.queue_armed = False
                 lowered = max(int(self.avg_br * OVERUSE_FACTOR), self.remb // 2)
                 if lowered < self.remb:
-                    # As after losses: exponential growth up to the threshold
-                    # (thresholdFactor of the estimate before), linear above.
-                    grade = config.lineal_factor_grade if config.lineal_factor_grade > 0 \
-                        else 1.0
-                    self.threshold = int(self.remb * config.threshold_factor)
-                    self.lineal_factor = max(self._lineal_min(),
-                                             int((self.remb - self.threshold) / grade))
+                    # As after losses: exponential growth up to the threshold, linear
+                    # above.
+                    self._set_threshold(self.remb)
                     self.remb = lowered
                     self.max_br = 0
                     self.avg_br = 0
@@ -184,9 +191,7 @@ class RembEstimator:
             self.remb = max(self.remb, grown)
         else:
             base = max(self.remb, self.avg_br)
-            self.threshold = int(base * config.threshold_factor)
-            grade = config.lineal_factor_grade if config.lineal_factor_grade > 0 else 1.0
-            self.lineal_factor = max(self._lineal_min(), int((base - self.threshold) / grade))
+            self._set_threshold(base)
             if self.fraction_lost_record < config.up_losses:
                 self.remb = min(self.remb, self.max_br)
             else:
@@ -197,6 +202,23 @@ class RembEstimator:
                 self.since_decrease = 0.0
         self._clamp()
         return self.value()
+
+    def _set_threshold(self, base: int) -> None:
+        """On trouble at estimate ``base``: where exponential growth turns linear next
+        (KMS: ``thresholdFactor`` of ``base``) and the linear step (that gap over
+        ``linealFactorGrade``).
+
+        ``base`` is taken at most at the bitrate that got through, unlike KMS: an
+        estimate may have grown far past what an application-limited sender used (up
+        to twice it), and growing back exponentially to 0.8 of that overshot a narrowed
+        path by a quarter.
+        """
+        config = self.config
+        if self.avg_br > 0:
+            base = min(base, self.avg_br)
+        grade = config.lineal_factor_grade if config.lineal_factor_grade > 0 else 1.0
+        self.threshold = int(base * config.threshold_factor)
+        self.lineal_factor = max(self._lineal_min(), int((base - self.threshold) / grade))
 
     def _clamp(self) -> None:
         if self.config.max_video_recv > 0:
