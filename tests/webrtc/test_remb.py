@@ -298,14 +298,22 @@ class RembWatch:
         return bool(condition())
 
 
-@pytest.mark.gst
-async def test_aiortc_sender_follows_our_remb(pipeline: MediaPipeline, peers: list[Peer]) -> None:
-    endpoint = await WebRtcEndpoint.create(pipeline)
-    await endpoint.connect(endpoint)
+async def negotiate_watched_peer(endpoint: WebRtcEndpoint,
+                                 peers: list[Peer]) -> tuple[Peer, RembWatch]:
+    """An aiortc peer (video and audio both ways) negotiated with ``endpoint``, and what
+    REMB reaches its video sender."""
     peer = Peer()
     peers.append(peer)
     watch = RembWatch(peer)
     await negotiate_as_answerer(endpoint, peer)
+    return peer, watch
+
+
+@pytest.mark.gst
+async def test_aiortc_sender_follows_our_remb(pipeline: MediaPipeline, peers: list[Peer]) -> None:
+    endpoint = await WebRtcEndpoint.create(pipeline)
+    await endpoint.connect(endpoint)
+    _peer, watch = await negotiate_watched_peer(endpoint, peers)
     answer = await endpoint.get_local_session_descriptor()
     assert "goog-remb" in answer and "b=AS" not in answer
 
@@ -347,10 +355,7 @@ async def test_b_as_and_floor_before_negotiation(
     await endpoint.set_max_video_recv_bandwidth(800)
     await endpoint.set_max_audio_recv_bandwidth(48)
     await endpoint.set_min_video_recv_bandwidth(20)  # under KMS's 30 kbps floor: kept as is
-    peer = Peer()
-    peers.append(peer)
-    watch = RembWatch(peer)
-    await negotiate_as_answerer(endpoint, peer)
+    _peer, watch = await negotiate_watched_peer(endpoint, peers)
     answer = await endpoint.get_local_session_descriptor()
     video = answer[answer.index("m=video"):]
     audio = answer[answer.index("m=audio"):]

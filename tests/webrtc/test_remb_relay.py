@@ -29,7 +29,7 @@ from kurento.engine.gst.webrtc_remb import (
 from kurento.engine.gst.webrtc_sdp import parse
 
 from .peer import Peer, negotiate_as_answerer
-from .test_remb import RembWatch
+from .test_remb import RembWatch, negotiate_watched_peer
 
 pytestmark = pytest.mark.gst
 
@@ -134,10 +134,7 @@ async def test_an_echo_does_not_relay_the_peer_remb_back_to_it(
     # two estimates ratchet each other down (webrtc.py, _on_upstream_event).
     endpoint = await WebRtcEndpoint.create(pipeline)
     await endpoint.connect(endpoint)
-    peer = Peer()
-    peers.append(peer)
-    watch = RembWatch(peer)
-    await negotiate_as_answerer(endpoint, peer)
+    peer, watch = await negotiate_watched_peer(endpoint, peers)
     assert await peer.wait_frames("video", 5, timeout=8) >= 5
     echo_ssrc = await video_ssrc(endpoint)
     assert await watch.wait(lambda: len(watch.seen) >= 2, timeout=5)
