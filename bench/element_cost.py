@@ -57,19 +57,15 @@ def run_to_eos(pipeline: Any, feed: Callable[[], None] | None = None) -> None:
         raise RuntimeError(message.parse_error()[0].message)
 
 
-def passthrough_ns(element: str, buffers: int, repeat: int) -> tuple[float, float]:
-    """(ns per buffer per ``element``, ns per buffer of the bare source and sink)."""
+def chain_seconds(chain: str, buffers: int, repeat: int) -> float:
+    """Best CPU seconds of ``buffers`` fake RTP buffers through ``chain``."""
 
-    def seconds(chain: str) -> float:
-        def run() -> None:
-            run_to_eos(Gst.parse_launch(
-                f"fakesrc num-buffers={buffers} sizetype=fixed sizemax=1100 filltype=zero"
-                f" ! {RTP_CAPS} {chain} ! fakesink sync=false"))
-        return min(cpu_seconds(run) for _ in range(repeat))
+    def run() -> None:
+        run_to_eos(Gst.parse_launch(
+            f"fakesrc num-buffers={buffers} sizetype=fixed sizemax=1100 filltype=zero"
+            f" ! {RTP_CAPS} {chain} ! fakesink sync=false"))
 
-    bare = seconds("")
-    chained = seconds(f"! {element} " * CHAIN_LENGTH)
-    return ((chained - bare) / buffers / CHAIN_LENGTH * 1e9, bare / buffers * 1e9)
+    return min(cpu_seconds(run) for _ in range(repeat))
 
 
 def capture_rtp(description: str, count: int) -> tuple[list[Any], Any]:
@@ -121,11 +117,11 @@ def main() -> None:
 
     print(f"passthrough elements: ns per buffer per element ({args.buffers} buffers of "
           f"1100 bytes, a chain of {CHAIN_LENGTH}, best of {args.repeat})")
-    bare = 0.0
+    bare = chain_seconds("", args.buffers, args.repeat)
     for element in PASSTHROUGH:
-        cost, bare = passthrough_ns(element, args.buffers, args.repeat)
-        print(f"  {element:14s} {cost:6.0f}")
-    print(f"  (fakesrc ! fakesink alone: {bare:.0f} ns per buffer)")
+        chained = chain_seconds(f"! {element} " * CHAIN_LENGTH, args.buffers, args.repeat)
+        print(f"  {element:14s} {(chained - bare) / args.buffers / CHAIN_LENGTH * 1e9:6.0f}")
+    print(f"  (fakesrc ! fakesink alone: {bare / args.buffers * 1e9:.0f} ns per buffer)")
 
     video, video_caps = capture_rtp(
         "videotestsrc pattern=snow num-buffers=600 ! video/x-raw,width=640,height=480,"
