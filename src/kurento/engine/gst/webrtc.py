@@ -58,6 +58,7 @@ from .webrtc_fixes import (
 from .webrtc_ice import COMPONENT, STREAM, IceReports, RtcpLiveness
 from .webrtc_media import MediaPorts
 from .webrtc_remb import RembRelay, RembSender, read_remb_event, remb_event
+from .webrtc_segments import SharedSegments
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -120,6 +121,7 @@ class WebRtcElement(GstElement):
         self._pem = ""  # our DTLS certificate, when not webrtcbin's own
         self._prepared = False
         self._local_text = ""
+        self._segments = SharedSegments()  # for the rtpfunnel BUNDLE makes
         self._connect(self.webrtc, "deep-element-added", self._on_element_added)
         for prop in ("ice-gathering-state", "ice-connection-state", "connection-state"):
             self._connect(self.webrtc, f"notify::{prop}", self._ice_reports.on_state)
@@ -196,6 +198,9 @@ class WebRtcElement(GstElement):
         It also puts a ``clocksync`` before each sending stream, which holds every
         buffer for the pipeline latency: ~50 ms added to audio (measured by
         bench/compare.py). Our inputs are live and already paced: no holding.
+
+        With BUNDLE, its ``rtpfunnel`` re-sends a segment whenever the stream it
+        forwards changes: :mod:`.webrtc_segments` makes that a no-op.
         """
         factory = element.get_factory()
         name = factory.get_name() if factory is not None else ""
@@ -203,6 +208,8 @@ class WebRtcElement(GstElement):
             element.set_property("pem", self._pem)
         elif name == "dtlssrtpenc":
             self._connect(element, "on-key-set", lambda _enc: self._ports.transport_ready())
+        elif name == "rtpfunnel":
+            self._segments.attach(element)
         elif name == "clocksync":
             element.set_property("sync", False)
 
@@ -321,6 +328,7 @@ class WebRtcElement(GstElement):
         else:
             transceiver = self.webrtc.emit("add-transceiver", direction, caps)
         stream.transceiver = transceiver
+        self._segments.watch_sender(transceiver.get_property("sender"))
         if stream.kind is MediaKind.VIDEO:
             transceiver.set_property("do-nack", True)
         self._streams[stream.mline] = stream
@@ -525,6 +533,7 @@ class WebRtcElement(GstElement):
         self._data.teardown()
         self._remb.detach()
         self._relay.detach()
+        self._segments.detach()
         pad, probe = self._remb_probe
         if probe:
             pad.remove_probe(probe)
