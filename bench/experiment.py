@@ -25,7 +25,10 @@ Experiments:
 * ``queuebridge``: every bridge queued (proxysink → proxysrc), as before links into a
   WebRtcEndpoint became direct (bridge.py): what the direct links save;
 * ``cheapguard``: the resource guard's ``/proc/self/{task,fd}`` listings at most every
-  0.5 s instead of at every ``create``.
+  0.5 s instead of at every ``create``;
+* ``funnelsegments``: no shared sticky events at BUNDLE's ``rtpfunnel``
+  (``webrtc_segments``), as before: it pushes a segment down the send chain at every
+  switch between audio and video.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ def patch() -> None:
             return seen[1]
 
         resources._count = count
+
+    if "funnelsegments" in EXPERIMENTS:
+        from kurento.engine.gst import webrtc_segments
+
+        webrtc_segments.SharedSegments.attach = lambda self, funnel: None  # type: ignore
 
     if "queuebridge" in EXPERIMENTS:
         webrtc.WebRtcElement.direct_input = False
@@ -210,7 +218,7 @@ def _no_sink_sync(_bin: Any, _sub: Any, element: Any) -> None:
 def main() -> None:
     unknown = {e for e in EXPERIMENTS if not e.startswith("latency=")} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
-        "cheapguard", "noclocksync", "queuebridge"}
+        "cheapguard", "noclocksync", "queuebridge", "funnelsegments"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kurento.engine.gst.webrtc_fixes import hold_ice_agent, pin_ice_addresses
+from kurento.engine.gst.webrtc_segments import SharedSegments
 
 from .gst import Gst, GstWebRTC
 
@@ -84,6 +85,9 @@ class Session:
     count_unmatched: bool = False
     pads: list[str] = field(default_factory=list)  # the receive pads webrtcbin added
     _agent: Any = None
+    # BUNDLE's rtpfunnel would push a segment down the send chain at every switch
+    # between audio and video, as in our server (see webrtc_segments there).
+    _segments: SharedSegments = field(default_factory=SharedSegments)
 
     def create(self) -> None:
         # Fixed SSRCs, in the payloaders and in the offer (a=ssrc): without them the offer
@@ -125,6 +129,7 @@ class Session:
             transceiver.set_property("direction", direction)
             transceiver.set_property("codec-preferences", Gst.Caps.from_string(
                 f"{caps},ssrc=(uint){ssrcs[index]}"))
+        self.webrtc.connect("deep-element-added", self._on_element_added)
         self.webrtc.connect("on-ice-candidate", self._on_ice_candidate)
         self.webrtc.connect("pad-added", self._on_pad_added)
         self.webrtc.connect("notify::ice-connection-state", self._on_ice_state)
@@ -322,9 +327,15 @@ class Session:
     async def stats(self) -> RtpCounters:
         return await asyncio.wait_for(asyncio.to_thread(self._stats_sync), PROMISE_TIMEOUT)
 
+    def _on_element_added(self, _bin: Any, _sub_bin: Any, element: Any) -> None:
+        factory = element.get_factory()
+        if factory is not None and factory.get_name() == "rtpfunnel":
+            self._segments.attach(element)
+
     def close(self) -> None:
         if self.pipeline is not None:
             self.pipeline.set_state(Gst.State.NULL)
+            self._segments.detach()
 
 
 def loopback_candidate(candidate: str) -> bool:
