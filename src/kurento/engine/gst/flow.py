@@ -1,10 +1,13 @@
 """MediaFlowIn / MediaFlowOut detection without Python work per buffer.
 
 Each watched pad gets a one-shot buffer probe that removes itself on the first
-buffer and tells the loop. A timer on the loop re-arms fired probes every
-``interval`` seconds and declares a pad NOT_FLOWING when its armed probe has
-seen nothing for ``timeout`` seconds. So Python runs at most once per pad per
-interval, whatever the bitrate.
+buffer, and tells the loop if the pad was not flowing. A timer on the loop re-arms
+fired probes every ``interval`` seconds and declares a pad NOT_FLOWING when its armed
+probe has seen nothing for ``timeout`` seconds. So Python runs at most once per pad per
+interval, whatever the bitrate, and a flowing pad does not wake the loop: with a few
+hundred pads those wake-ups (one write to the loop's pipe each, and a loop iteration)
+were a third of the server's Python threads' CPU in the one-to-many benchmark (N = 32:
+1.5 % of a core, 1.0 % without them).
 """
 
 from __future__ import annotations
@@ -95,6 +98,8 @@ class FlowMonitor:
             if fired:
                 watch.last_seen = now
                 self._arm(watch)
+                # The probe may have read ``flowing`` just before it turned False.
+                self._seen(watch)
             elif watch.flowing and now - watch.last_seen >= self._timeout:
                 watch.flowing = False
                 self._on_change(watch.inbound, watch.kind, False)
@@ -108,7 +113,8 @@ class FlowMonitor:
                     return Gst.PadProbeReturn.REMOVE
                 watch.probe_id = 0
                 watch.fired = True
-            self._runtime.call_soon(self._seen, watch)
+            if not watch.flowing:  # news for the loop; otherwise its timer reads ``fired``
+                self._runtime.call_soon(self._seen, watch)
             return Gst.PadProbeReturn.REMOVE
 
         with self._lock:
