@@ -232,7 +232,6 @@ def _no_sink_sync(_bin: Any, _sub: Any, element: Any) -> None:
 
 def _bypass_fec(webrtc: Any) -> None:
     """webrtcbin sink → clocksync → FEC bin (ulpfec, red) → rtpfunnel: straight to the funnel."""
-
     for pad in list(webrtc.sinkpads):
         target = pad.get_target()
         clocksync = target.get_parent() if target is not None else None
@@ -249,7 +248,6 @@ def _bypass_fec(webrtc: Any) -> None:
         fec_src.unlink(funnel_sink)
         if not pad.set_target(funnel_sink):
             print("bypassfec: retarget failed", file=sys.stderr, flush=True)
-
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ class Funnel:
             "! rtpvp8pay ssrc=2 name=video ! funnel.")
         if segments is not None:
             segments.attach(self.pipeline.get_by_name("funnel"))
-        self.video = self.pipeline.get_by_name("video").get_static_pad("src")
-        self.video.set_offset(video_offset)  # shifts its segments' base
+        video = self.pipeline.get_by_name("video").get_static_pad("src")
+        video.set_offset(video_offset)  # shifts its segments' base
         self._lock = threading.Lock()
         self.segment_bases: list[int] = []
         self.tos: list[str] = []

@@ -27,6 +27,7 @@ always lands after (and over) whatever another input's probe stored on it.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._gst import Gst
@@ -41,6 +42,15 @@ def segment_key(segment: Any) -> tuple[Any, ...]:
             segment.base, segment.offset, segment.start, segment.stop, segment.time)
 
 
+@dataclass(eq=False)
+class _Input:
+    """One funnel input: its pad, our probe on it, and what it holds, by kind of event."""
+
+    pad: Any
+    probe: int
+    held: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # kind → (key, event)
+
+
 class SharedSegments:
     """Watches one ``rtpfunnel``'s inputs (see the module docstring)."""
 
@@ -50,9 +60,7 @@ class SharedSegments:
         # holds while it sends these events).
         self._default_priority = True
         self._lock = threading.Lock()
-        # pad name → (pad, {kind of event: (key, event)}) for what each input holds
-        self._held: dict[str, tuple[Any, dict[str, tuple[Any, Any]]]] = {}
-        self._probes: list[tuple[Any, int]] = []
+        self._inputs: dict[str, _Input] = {}  # by pad name
         self._signals: list[tuple[Any, int]] = []
 
     def attach(self, funnel: Any) -> None:
@@ -76,30 +84,28 @@ class SharedSegments:
             obj.disconnect(handler)
         self._signals.clear()
         with self._lock:
-            probes, self._probes = self._probes, []
-            self._held.clear()
-        for pad, probe in probes:
-            pad.remove_probe(probe)
+            inputs, self._inputs = self._inputs, {}
+        for entry in inputs.values():
+            entry.pad.remove_probe(entry.probe)
 
     def _on_pad_added(self, _funnel: Any, pad: Any) -> None:
         if pad.get_direction() != Gst.PadDirection.SINK:
             return
         probe = pad.add_probe(_EVENTS, self._on_event)
         with self._lock:
-            self._probes.append((pad, probe))
-            self._held[pad.get_name()] = (pad, {})
+            self._inputs[pad.get_name()] = _Input(pad, probe)
 
     def _on_pad_removed(self, _funnel: Any, pad: Any) -> None:
         with self._lock:
-            self._held.pop(pad.get_name(), None)
-            self._probes = [(p, probe) for p, probe in self._probes if p is not pad]
+            self._inputs.pop(pad.get_name(), None)
 
     def _on_event(self, pad: Any, info: Any) -> Any:
         """Streaming thread, before ``pad`` stores the event."""
         event = info.get_event()
         if event.type == Gst.EventType.FLUSH_STOP:  # the pad drops its segment
             with self._lock:
-                self._forget(pad.get_name(), "segment")
+                if (entry := self._inputs.get(pad.get_name())) is not None:
+                    entry.held.pop("segment", None)
             return Gst.PadProbeReturn.OK
         kind, key = self._classify(event)
         if kind:
@@ -118,16 +124,10 @@ class SharedSegments:
 
     def _share(self, name: str, kind: str, key: Any, event: Any) -> None:
         with self._lock:
-            entry = self._held.get(name)
-            if entry is None:
+            if (entry := self._inputs.get(name)) is None:
                 return
-            entry[1][kind] = (key, event)
-            for other_name, (other, held) in self._held.items():
-                if other_name != name and kind in held and held[kind][0] == key:
-                    other.store_sticky_event(event)
-                    held[kind] = (key, event)
-
-    def _forget(self, name: str, kind: str) -> None:
-        entry = self._held.get(name)
-        if entry is not None:
-            entry[1].pop(kind, None)
+            entry.held[kind] = (key, event)
+            for other_name, other in self._inputs.items():
+                if other_name != name and kind in other.held and other.held[kind][0] == key:
+                    other.pad.store_sticky_event(event)
+                    other.held[kind] = (key, event)
