@@ -64,8 +64,8 @@ Usage: .venv/bin/python bench/compare.py
        [--filter 'gst:videoflip method=horizontal-flip'|sepia|face] [--keep-recordings DIR]
        [--servers kurento,janus]
        [--sessions 1,2,4,8,16,32,64,128] [--max 128] [--window 10] [--settle 3]
-       [--keep-going] [--stack gst|aiortc] [--logs DIR] [--out DIR] [--profile DIR]
-       [--no-netns]
+       [--keep-going] [--stack gst|aiortc] [--gen-processes 1] [--logs DIR] [--out DIR]
+       [--profile DIR] [--no-netns]
 """
 
 from __future__ import annotations
@@ -88,7 +88,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from procstats import cpu_seconds, free_port, rss_mib, thread_count, thread_cpu
+from procstats import (
+    cpu_seconds,
+    free_port,
+    rss_mib,
+    thread_count,
+    thread_cpu,
+    tree_cpu_seconds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -107,6 +114,7 @@ PROFILE: Path | None = None  # --profile: perf / py-spy of our server during eac
 RECORD_DIR: Path | None = None  # recording: this row's folder for the servers' files
 FILTER = "gst:videoflip method=horizontal-flip"  # filtered: --filter
 KEEP_RECORDINGS: Path | None = None  # --keep-recordings: the row folders are moved there
+GEN_PROCESSES = 1  # --gen-processes: the generator's sessions spread over processes
 
 
 def log_file(name: str) -> Any:
@@ -342,6 +350,8 @@ def measure_row(target: str, sessions: int, window: float, settle: float,
         if scenario == "recording":
             assert RECORD_DIR is not None
             command += ["--record-dir", str(RECORD_DIR)]
+        if GEN_PROCESSES > 1 and scenario in ("loopback", "one-to-many"):
+            command += ["--processes", str(GEN_PROCESSES)]
     with SERVERS[target](sessions) as (server, url):
         worker = subprocess.Popen(
             [sys.executable, *command, "--target", target, "--url", url,
@@ -361,14 +371,14 @@ def measure_row(target: str, sessions: int, window: float, settle: float,
                 raise
             finally:
                 give_up.cancel()
-            server_before, gen_before = cpu_seconds(server.pid), cpu_seconds(worker.pid)
+            server_before, gen_before = cpu_seconds(server.pid), tree_cpu_seconds(worker.pid)
             threads_before = thread_cpu(server.pid)
             profiler = start_profiler(target, sessions, server.pid, window)
             wall_before = time.monotonic()
             read_event(worker, "window-end")
             wall = time.monotonic() - wall_before
             server_cpu = cpu_seconds(server.pid) - server_before
-            gen_cpu = cpu_seconds(worker.pid) - gen_before
+            gen_cpu = tree_cpu_seconds(worker.pid) - gen_before
             threads = {name: 100 * (cpu - threads_before.get(name, 0.0)) / wall
                        for name, cpu in thread_cpu(server.pid).items()}
             counts = thread_count(server.pid)
@@ -750,7 +760,7 @@ def run_in_netns(argv: list[str]) -> int:
 
 
 def main() -> int:
-    global LOGS, SCENARIO, PROFILE, FILTER, KEEP_RECORDINGS
+    global LOGS, SCENARIO, PROFILE, FILTER, KEEP_RECORDINGS, GEN_PROCESSES
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenario", default="loopback", choices=(
         "loopback", "one-to-many", "control-plane", "recording", "filtered"))
@@ -769,6 +779,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stack", choices=("gst", "aiortc"), default="gst",
                         help="the generator's WebRTC stack: webrtcbin (default) or aiortc")
+    parser.add_argument("--gen-processes", type=int, default=1,
+                        help="loopback and one-to-many: spread the generator's sessions over "
+                             "this many processes (bench/loadgen/split.py)")
     parser.add_argument("--keep-going", action="store_true",
                         help="go on up the ladder after quality broke (not after a failure)")
     parser.add_argument("--logs", type=Path, help="keep the servers' and generator's logs here")
@@ -785,6 +798,7 @@ def main() -> int:
               "traffic local; run as root without --no-netns to keep everything on lo",
               file=sys.stderr)
     FILTER = args.filter
+    GEN_PROCESSES = args.gen_processes
     KEEP_RECORDINGS = args.keep_recordings.resolve() if args.keep_recordings else None
     LOGS = args.logs.resolve() if args.logs else None
     PROFILE = args.profile.resolve() if args.profile else None
@@ -819,7 +833,9 @@ def main() -> int:
                         "has no filters)",
         }[args.scenario]
         title = f"{args.scenario}: {what}; {media}; {os.cpu_count()} CPUs; {date}"
-    print(f"{title}\nwindow {args.window:.0f} s, {where}, generator on {args.stack}",
+    spread = (f" in {GEN_PROCESSES} processes" if GEN_PROCESSES > 1
+              and args.scenario in ("loopback", "one-to-many") else "")
+    print(f"{title}\nwindow {args.window:.0f} s, {where}, generator on {args.stack}{spread}",
           flush=True)
     rows: list[dict[str, Any]] = []
     for server in servers:
@@ -866,7 +882,7 @@ def main() -> int:
         stem += "-" + FILTER.removeprefix("gst:").split()[0].replace("/", "_")
     (args.out / f"{stem}.json").write_text(json.dumps(
         {"title": title, "date": date, "where": where, "window": args.window,
-         "stack": args.stack, "rows": rows},
+         "stack": args.stack, "gen_processes": GEN_PROCESSES, "rows": rows},
         indent=1))
     png = args.out / f"{stem}.png"
     if plot(rows, servers, png, title):

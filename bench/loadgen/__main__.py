@@ -13,6 +13,9 @@ filter (ours only): the video comes back re-encoded, so it is counted, not match
 (fps, loss by frame count); audio passes the filter untouched and keeps its
 frame-hash delay. SPEC: ``gst:COMMAND`` (GStreamerFilter), ``sepia`` (SepiaFilter) or
 ``face`` (FaceOverlayFilter with a hat; the sessions then send the face clip).
+
+``--processes K`` (loopback and one-to-many): the sessions spread over K processes, this
+one coordinating them and printing the same events (``split.py``).
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ import asyncio
 import json
 import math
 import os
-import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from .clip import FPS, load_clip, uses_face_clip
-from .peer import Arrival, RtpCounters, Session
+from .clip import load_clip, uses_face_clip
+from .figures import summarise, summarise_filtered, summarise_senders
+from .peer import Session
 from .source import Source
+from .split import Part, coordinate, raw_part
 from .targets import JanusTarget, KurentoTarget, Target
 
 GRACE = 0.5  # seconds after the window for the last frames sent in it to come back
@@ -53,39 +58,41 @@ def emit(event: str, **fields: Any) -> None:
     print(json.dumps({"event": event, **fields}), flush=True)
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def total(counters: list[RtpCounters], name: str) -> int:
-    return sum(getattr(c, name) for c in counters)
-
-
 async def run(target: Target, sessions: int, window: float, settle: float,
               stack: str = "gst", scenario: str = "loopback", filter: str | None = None,
-              record_dir: str | None = None) -> None:
+              record_dir: str | None = None, part: Part | None = None) -> None:
+    """``part``: this process is one of several (``--processes``, see split.py)."""
     clip = load_clip(face=uses_face_clip(filter))
     source = Source(clip)
     loop = asyncio.get_running_loop()
     peers: list[Any] = []
     presenter: Any = None
+    first = part.first_index if part is not None else 0
+    # a viewer-only part of one-to-many: the presenter (and the clip) is another's
+    remote_presenter = part is not None and part.presenter is not None
     await target.open()
     try:
-        source.start()
+        if not remote_presenter:
+            source.start()
         began = time.monotonic()
         if scenario == "one-to-many":
             # One presenter (sends, receives nothing), then N viewers (receive only).
-            presenter = Session(-1, source.sent_times, loop, clip.video_caps,
-                                clip.audio_caps, role="sendonly")
-            presenter.create()
-            source.sessions.append(presenter)
-            await target.present(presenter)
-            for index in range(sessions):
+            if part is not None and part.presenter is not None:
+                await target.adopt(part.presenter)
+            else:
+                presenter = Session(-1, source.sent_times, loop, clip.video_caps,
+                                    clip.audio_caps, role="sendonly")
+                presenter.create()
+                source.sessions.append(presenter)
+                await target.present(presenter)
+                if part is not None:
+                    emit("presenting", ref=target.presenter_ref())
+            for index in range(first, first + sessions):
                 viewer = Session(index, source.sent_times, loop, clip.video_caps,
-                                 clip.audio_caps, role="recvonly")
+                                 clip.audio_caps, role="recvonly",
+                                 count_unmatched=remote_presenter)
+                if remote_presenter:
+                    viewer.keys = []  # matched to the presenter's pushes afterwards
                 viewer.create()
                 peers.append(viewer)
                 await target.view(viewer)
@@ -102,7 +109,7 @@ async def run(target: Target, sessions: int, window: float, settle: float,
                 await target.record(sender, record_dir, f"rec-{index}")
             recording_started = time.monotonic()
         looped = sessions if scenario in ("loopback", "filtered") else 0
-        for index in range(looped):
+        for index in range(first, first + looped):
             session: Any
             if stack == "aiortc":
                 from .aiortc_peer import AiortcSession
@@ -128,6 +135,9 @@ async def run(target: Target, sessions: int, window: float, settle: float,
             await asyncio.sleep(0.05)
         missing = sum(1 for p in peers if not ready(p))
         setup = time.monotonic() - began
+        if part is not None:
+            await measure_part(peers, source, not remote_presenter, missing, setup)
+            return
         await asyncio.sleep(settle)
         before = await asyncio.gather(*(p.stats() for p in peers))
         threads_before = thread_cpu()
@@ -161,7 +171,9 @@ async def run(target: Target, sessions: int, window: float, settle: float,
         elif scenario == "filtered":
             figures = summarise_filtered(peers, source, start, end, before, after)
         else:
-            figures = summarise(peers, source, start, end, before, after)
+            sent = (source.sent_between(start, end, "video"),
+                    source.sent_between(start, end, "audio"))
+            figures = summarise(peers, [sent] * len(peers), start, end, before, after)
             # A session without video or audio: what both ends say of it (three at most).
             silent = [p for p in peers if {"video", "audio"} - {
                 a.kind for a in p.arrivals if start <= a.sent < end}][:3]
@@ -179,113 +191,28 @@ async def run(target: Target, sessions: int, window: float, settle: float,
         await target.close()
 
 
-def summarise(peers: list[Any], source: Source, start: float, end: float,
-              before: list[RtpCounters], after: list[RtpCounters]) -> dict[str, Any]:
-    seconds = end - start
-    sent_video = source.sent_between(start, end, "video")
-    sent_audio = source.sent_between(start, end, "audio")
-    delays: list[float] = []
-    by_kind: dict[str, list[float]] = {"video": [], "audio": []}
-    fps: list[float] = []
-    losses: list[float] = []
-    silent = {"video": 0, "audio": 0}
-    for peer in peers:
-        arrivals: list[Arrival] = list(peer.arrivals)
-        in_window = [a for a in arrivals if start <= a.sent < end]
-        for kind in silent:
-            if not any(a.kind == kind for a in in_window):
-                silent[kind] += 1
-        delays += [1000 * (a.received - a.sent) for a in in_window]
-        for a in in_window:
-            by_kind[a.kind].append(1000 * (a.received - a.sent))
-        fps.append(sum(1 for a in arrivals if a.kind == "video" and start <= a.received < end)
-                   / seconds)
-        expected = sent_video + sent_audio
-        losses.append(100 * max(0, expected - len(in_window)) / expected if expected else 0.0)
-
-    def delta(name: str) -> int:
-        return total(after, name) - total(before, name)
-
-    return {
-        "seconds": seconds,
-        "sender_fps": sent_video / seconds if seconds else float(FPS),
-        "fps_min": min(fps), "fps_mean": statistics.fmean(fps),
-        "loss_max": max(losses), "loss_mean": statistics.fmean(losses),
-        "delay_p50": percentile(delays, 0.5), "delay_p99": percentile(delays, 0.99),
-        "frames": len(delays),
-        "video_p50": percentile(by_kind["video"], 0.5),
-        "video_p99": percentile(by_kind["video"], 0.99),
-        "audio_p50": percentile(by_kind["audio"], 0.5),
-        "audio_p99": percentile(by_kind["audio"], 0.99),
-        "packets_received": delta("packets_received"), "packets_sent": delta("packets_sent"),
-        "rtp_lost": delta("packets_lost"), "pli": delta("pli"), "fir": delta("fir"),
-        "nack": delta("nack"), "unmatched": sum(p.unmatched for p in peers),
-        "without_video": silent["video"], "without_audio": silent["audio"],
-        "dropped_candidates": sum(p.dropped_candidates for p in peers),
-    }
-
-
-def summarise_senders(peers: list[Any], source: Source, start: float, end: float,
-                      before: list[RtpCounters], after: list[RtpCounters]) -> dict[str, Any]:
-    """Recording: what the senders sent and what the server reported lost (RTCP RR)."""
-    seconds = end - start
-    losses = []
-    for first, last in zip(before, after, strict=True):
-        sent = last.packets_sent - first.packets_sent
-        lost = last.remote_lost - first.remote_lost
-        losses.append(100 * lost / sent if sent > 0 else 100.0)
-    return {
-        "seconds": seconds,
-        "sender_fps": source.sent_between(start, end, "video") / seconds,
-        "packets_sent": total(after, "packets_sent") - total(before, "packets_sent"),
-        "rtcp_loss_max": max(losses), "rtcp_loss_mean": statistics.fmean(losses),
-        # senders without any RTCP receiver report from the server at the window's end
-        "without_rr": sum(1 for counters in after if not counters.remote_reports),
-        "pli": total(after, "pli") - total(before, "pli"),
-        "fir": total(after, "fir") - total(before, "fir"),
-        "nack": total(after, "nack") - total(before, "nack"),
-    }
-
-
-def summarise_filtered(peers: list[Any], source: Source, start: float, end: float,
-                       before: list[RtpCounters], after: list[RtpCounters]) -> dict[str, Any]:
-    """Filtered loopback: the video comes back re-encoded (no hash matches it), so it is
-    counted: frames received in the window against frames sent in it. Audio is not
-    filtered: its delay is still matched by hash."""
-    seconds = end - start
-    sent_video = source.sent_between(start, end, "video")
-    sent_audio = source.sent_between(start, end, "audio")
-    fps, video_losses, audio_losses, audio_delays = [], [], [], []
-    matched_video = 0  # video frames that came back unchanged: the filter did nothing
-    for peer in peers:
-        matched_video += sum(1 for a in list(peer.arrivals)
-                             if a.kind == "video" and start <= a.received < end)
-        received = list(peer.received)
-        video = sum(1 for kind, t in received if kind == "video" and start <= t < end)
-        fps.append(video / seconds)
-        video_losses.append(100 * max(0, sent_video - video) / sent_video if sent_video
-                            else 0.0)
-        audio = [a for a in list(peer.arrivals) if a.kind == "audio" and start <= a.sent < end]
-        audio_losses.append(100 * max(0, sent_audio - len(audio)) / sent_audio if sent_audio
-                            else 0.0)
-        audio_delays += [1000 * (a.received - a.sent) for a in audio]
-
-    def delta(name: str) -> int:
-        return total(after, name) - total(before, name)
-
-    return {
-        "seconds": seconds,
-        "sender_fps": sent_video / seconds if seconds else float(FPS),
-        "fps_min": min(fps), "fps_mean": statistics.fmean(fps),
-        "loss_max": max(max(video_losses), max(audio_losses)),
-        "video_loss_max": max(video_losses), "audio_loss_max": max(audio_losses),
-        "matched_video": matched_video,
-        "audio_p50": percentile(audio_delays, 0.5), "audio_p99": percentile(audio_delays, 0.99),
-        "delay_p99": percentile(audio_delays, 0.99),
-        "packets_received": delta("packets_received"), "packets_sent": delta("packets_sent"),
-        "rtp_lost": delta("packets_lost"), "pli": delta("pli"), "fir": delta("fir"),
-        "nack": delta("nack"),
-    }
+async def measure_part(peers: list[Any], source: Source, pushing: bool, missing: int,
+                       setup: float) -> None:
+    """One of several processes: ready, then the window the coordinator names on stdin
+    (monotonic start and end, the same clock in every process), then the raw part."""
+    emit("ready", missing=missing, setup_s=setup)
+    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    if not line:
+        raise RuntimeError("the coordinating generator went away")
+    start_at, end_at = json.loads(line)["window"]
+    before = await asyncio.gather(*(p.stats() for p in peers))
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    threads_before = thread_cpu()
+    start = time.monotonic()
+    await asyncio.sleep(max(0.0, end_at - time.monotonic()))
+    end = time.monotonic()
+    threads_after = thread_cpu()
+    after = await asyncio.gather(*(p.stats() for p in peers))
+    await asyncio.sleep(max(0.0, end + GRACE - time.monotonic()))
+    busy = {name: 100 * (cpu - threads_before.get(name, 0.0)) / (end - start)
+            for name, cpu in threads_after.items()}
+    emit("part", **raw_part(peers, source.pushes if pushing else None, start_at, before,
+                            after, busy))
 
 
 def main() -> None:
@@ -305,13 +232,26 @@ def main() -> None:
                         help="filtered: gst:COMMAND (GStreamerFilter), sepia (SepiaFilter) or "
                              "face (FaceOverlayFilter with a hat, over the face clip)")
     parser.add_argument("--record-dir", help="recording: where the server writes the files")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="spread the sessions over this many processes (loopback and "
+                             "one-to-many, gst stack): one process's streaming threads queue "
+                             "for its GIL at every frame")
+    # what a coordinating generator passes to the processes it starts (split.py)
+    parser.add_argument("--part", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--first-index", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--presenter", type=json.loads, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stack == "aiortc" and args.scenario != "loopback":
         parser.error("--stack aiortc runs the loopback scenario only")
+    if args.processes > 1 and (args.stack != "gst"
+                               or args.scenario not in ("loopback", "one-to-many")):
+        parser.error("--processes runs the loopback and one-to-many scenarios, gst stack")
     target: Target = (KurentoTarget(args.url) if args.target == "kurento"
                       else JanusTarget(args.url))
     try:
-        if args.stack == "aiortc":
+        if args.processes > 1 and args.sessions > 1:
+            asyncio.run(coordinate(args, min(args.processes, args.sessions), emit))
+        elif args.stack == "aiortc":
             from .aiortc_peer import loopback_only
 
             with loopback_only():
@@ -320,7 +260,9 @@ def main() -> None:
             asyncio.run(run(target, args.sessions, args.window, args.settle,
                             scenario=args.scenario,
                             filter=args.filter if args.scenario == "filtered" else None,
-                            record_dir=args.record_dir))
+                            record_dir=args.record_dir,
+                            part=Part(args.first_index, args.presenter) if args.part
+                            else None))
     except Exception as error:
         emit("error", message=f"{type(error).__name__}: {error}")
         raise SystemExit(1) from error

@@ -72,6 +72,9 @@ class Session:
     # session gets its video re-encoded, which no hash matches: it is counted here.
     received: list[tuple[str, float]] = field(default_factory=list)
     unmatched: int = 0
+    # a viewer in another process than the presenter (``--processes``): its frames are
+    # matched to their pushes afterwards, so it keeps (kind, frame hash, arrival) of each.
+    keys: list[tuple[str, int, float]] | None = None
     video_started: bool = False  # pushes video only from a keyframe on
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     candidates: asyncio.Queue[tuple[int, str]] = field(default_factory=asyncio.Queue)
@@ -244,13 +247,17 @@ class Session:
 
     def _probe(self, kind: str) -> Callable[[Any, Any], Any]:
         sent_times, arrivals, received = self.sent_times, self.arrivals, self.received
+        keys = self.keys
 
         def probe(_pad: Any, info: Any) -> Any:
             now = time.monotonic()
             buffer = info.get_buffer()
-            sent = sent_times.get(hash(buffer.extract_dup(0, buffer.get_size())))
+            key = hash(buffer.extract_dup(0, buffer.get_size()))
+            sent = sent_times.get(key)
             received.append((kind, now))
-            if sent is None:
+            if keys is not None:
+                keys.append((kind, key, now))
+            elif sent is None:
                 self.unmatched += 1
             else:
                 arrivals.append(Arrival(kind, sent, now))

@@ -18,14 +18,15 @@ class Source:
     """Pushes each frame at its time (clip offset + loop count x duration).
 
     ``sent_times`` maps hash(frame payload) → monotonic time of its last push: the
-    sessions look arrivals up in it. ``pushes`` logs (time, kind) of every push, to
-    count what each session was sent during a window.
+    sessions look arrivals up in it. ``pushes`` logs (time, kind, hash) of every push, to
+    count what each session was sent during a window (and to match, afterwards, what
+    viewers in other processes received).
     """
 
     clip: Clip
     sessions: list[Session] = field(default_factory=list)
     sent_times: dict[int, float] = field(default_factory=dict)
-    pushes: list[tuple[float, str]] = field(default_factory=list)
+    pushes: list[tuple[float, str, int]] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -38,7 +39,7 @@ class Source:
                 await self._task
 
     def sent_between(self, start: float, end: float, kind: str) -> int:
-        return sum(1 for t, k in self.pushes if start <= t < end and k == kind)
+        return sum(1 for t, k, _key in self.pushes if start <= t < end and k == kind)
 
     async def _run(self) -> None:
         frames = sorted(self.clip.video + self.clip.audio, key=lambda f: f.offset)
@@ -55,7 +56,7 @@ class Source:
                     await asyncio.sleep(delay)
                 now = time.monotonic()
                 self.sent_times[key] = now
-                self.pushes.append((now, kind))
+                self.pushes.append((now, kind, key))
                 for session in self.sessions:
                     session.push(kind, data, keyframe)
             lap += 1

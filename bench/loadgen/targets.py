@@ -54,6 +54,14 @@ class Target(Protocol):
 
     async def present(self, session: Session) -> None: ...
 
+    def presenter_ref(self) -> dict[str, Any]:
+        """What another generator process needs to view the presenter (JSON)."""
+        ...
+
+    async def adopt(self, ref: dict[str, Any]) -> None:
+        """View a presenter another generator process set up (:meth:`presenter_ref`)."""
+        ...
+
     async def view(self, session: Session) -> None: ...
 
     async def diagnose(self, session: Session) -> dict[str, Any]: ...
@@ -162,6 +170,14 @@ class KurentoTarget:
         self._presenter = await self._endpoint(session, pipeline)
         self._presenter_pipeline = pipeline
         await self._offer_to(session, self._presenter)
+
+    def presenter_ref(self) -> dict[str, Any]:
+        return {"pipeline": self._presenter_pipeline.id, "endpoint": self._presenter.id}
+
+    async def adopt(self, ref: dict[str, Any]) -> None:
+        # Kurento's objects are the server's, not a connection's: ids work from any.
+        self._presenter_pipeline = await self._client.get_object(ref["pipeline"])
+        self._presenter = await self._client.get_object(ref["endpoint"])
 
     async def view(self, session: Session) -> None:
         endpoint = await self._endpoint(session, self._presenter_pipeline)
@@ -403,6 +419,12 @@ class JanusTarget:
                                   == "answer")
         await session.accept(event["jsep"]["sdp"])
         self._trickle(session, handle, mids)
+
+    def presenter_ref(self) -> dict[str, Any]:
+        return {"publisher": self._publisher}
+
+    async def adopt(self, ref: dict[str, Any]) -> None:
+        self._publisher = int(ref["publisher"])
 
     async def view(self, session: Session) -> None:
         handle = await self._attach("janus.plugin.videoroom")
