@@ -64,7 +64,7 @@ Usage: .venv/bin/python bench/compare.py
        [--filter 'gst:videoflip method=horizontal-flip'|sepia|face] [--keep-recordings DIR]
        [--servers kurento,janus]
        [--sessions 1,2,4,8,16,32,64,128] [--max 128] [--window 10] [--settle 3]
-       [--keep-going] [--stack gst|aiortc] [--gen-processes 1] [--logs DIR] [--out DIR]
+       [--keep-going] [--stack gst|aiortc] [--gen-processes 4] [--logs DIR] [--out DIR]
        [--profile DIR] [--no-netns]
 """
 
@@ -114,7 +114,10 @@ PROFILE: Path | None = None  # --profile: perf / py-spy of our server during eac
 RECORD_DIR: Path | None = None  # recording: this row's folder for the servers' files
 FILTER = "gst:videoflip method=horizontal-flip"  # filtered: --filter
 KEEP_RECORDINGS: Path | None = None  # --keep-recordings: the row folders are moved there
-GEN_PROCESSES = 1  # --gen-processes: the generator's sessions spread over processes
+# --gen-processes: the generator's sessions spread over processes. One process stamps
+# arrivals late (its streaming threads queue for one GIL) and sends every session's frame
+# at the same instant, a burst no set of real users makes (bench/README.md).
+GEN_PROCESSES = 4
 
 
 def log_file(name: str) -> Any:
@@ -779,9 +782,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stack", choices=("gst", "aiortc"), default="gst",
                         help="the generator's WebRTC stack: webrtcbin (default) or aiortc")
-    parser.add_argument("--gen-processes", type=int, default=1,
+    parser.add_argument("--gen-processes", type=int, default=GEN_PROCESSES,
                         help="loopback and one-to-many: spread the generator's sessions over "
-                             "this many processes (bench/loadgen/split.py)")
+                             "this many processes (bench/loadgen/split.py); default "
+                             "%(default)s")
     parser.add_argument("--keep-going", action="store_true",
                         help="go on up the ladder after quality broke (not after a failure)")
     parser.add_argument("--logs", type=Path, help="keep the servers' and generator's logs here")
