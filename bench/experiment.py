@@ -32,7 +32,14 @@ Experiments:
 * ``bypassfec``: once DTLS has keys, each webrtcbin sink pad is re-targeted straight
   at its ``rtpfunnel`` input, past the ``clocksync`` and the RED/ULPFEC encoder bin
   webrtcbin 1.22 puts there (three elements less per stream and viewer; measured
-  2026-11-27: about 3 % less CPU at one-to-many N = 32, within the noise: not applied).
+  2026-11-27: about 3 % less CPU at one-to-many N = 32, within the noise: not applied);
+* ``backlog``: every 2 s, the fullest receive queue webrtcbin keeps after each
+  ``nicesrc`` (its ``transportreceivebin``), on stderr: where an overloaded server's
+  delay piles up;
+* ``droponlatency``: rtpbin ``drop-on-latency=true`` (a jitterbuffer never holds more
+  than its latency: an overloaded stream loses its oldest packets instead of queueing);
+* ``recvqueue=MS``: webrtcbin's receive queues hold at most MS ms (else 5 MB: minutes
+  of a VGA stream); when full, ``nicesrc`` waits and the kernel drops.
 """
 
 from __future__ import annotations
@@ -102,8 +109,18 @@ def patch() -> None:
             self.pipeline.connect("deep-element-added", _no_sink_sync)
         if "noclocksync" in EXPERIMENTS:
             self.webrtc.connect("deep-element-added", _no_clocksync)
+        for name in EXPERIMENTS:
+            if name.startswith("recvqueue="):
+                limit = int(name.split("=")[1]) * 1_000_000
+                self.webrtc.connect("deep-element-added", functools.partial(
+                    _limit_receive_queue, limit))
+        if "backlog" in EXPERIMENTS:
+            _BACKLOG.append(self.webrtc)
+            _watch_backlog()
         rtpbin = self.webrtc.get_by_name("rtpbin")
         if rtpbin is not None:
+            if "droponlatency" in EXPERIMENTS:
+                rtpbin.set_property("drop-on-latency", True)
             if "nolipsync" in EXPERIMENTS:
                 rtpbin.set_property("max-ts-offset", 1)
             if "jbnone" in EXPERIMENTS:
@@ -215,6 +232,59 @@ def _audio_probes(element: Any) -> None:
     threading.Thread(target=report, daemon=True).start()
 
 
+def _limit_receive_queue(limit: int, _bin: Any, sub: Any, element: Any) -> None:
+    factory = element.get_factory()
+    if (factory is not None and factory.get_name() == "queue"
+            and "receive" in (sub.get_name() or "")):
+        element.set_property("max-size-bytes", 0)
+        element.set_property("max-size-time", limit)
+
+
+_BACKLOG: list[Any] = []
+_BACKLOG_THREAD: list[Any] = []
+
+
+def _watch_backlog() -> None:
+    import threading
+    import weakref
+
+    if _BACKLOG_THREAD:
+        return
+    webrtcs = [weakref.ref(w) for w in _BACKLOG]
+    _BACKLOG.clear()
+
+    def watch() -> None:
+        while True:
+            time.sleep(2)
+            webrtcs.extend(weakref.ref(w) for w in _BACKLOG)
+            _BACKLOG.clear()
+            fullest = (0, 0, 0)
+            for ref in list(webrtcs):
+                webrtc = ref()
+                if webrtc is None:
+                    webrtcs.remove(ref)
+                    continue
+                iterator = webrtc.iterate_recurse()
+                while True:
+                    ok, element = iterator.next()
+                    if ok != 1:  # Gst.IteratorResult.OK
+                        break
+                    factory = element.get_factory()
+                    parent = element.get_parent()
+                    if (factory is not None and factory.get_name() == "queue"
+                            and parent is not None and "receive" in parent.get_name()):
+                        level = (element.get_property("current-level-time"),
+                                 element.get_property("current-level-buffers"),
+                                 element.get_property("current-level-bytes"))
+                        fullest = max(fullest, level)
+            print(f"backlog: fullest receive queue {fullest[0] / 1e6:.0f} ms, "
+                  f"{fullest[1]} buffers, {fullest[2]} bytes", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=watch, daemon=True, name="backlog")
+    _BACKLOG_THREAD.append(thread)
+    thread.start()
+
+
 def _no_clocksync(_bin: Any, _sub: Any, element: Any) -> None:
     """webrtcbin 1.22 puts a clocksync (sync=true) in front of each send stream."""
     factory = element.get_factory()
@@ -251,9 +321,10 @@ def _bypass_fec(webrtc: Any) -> None:
 
 
 def main() -> None:
-    unknown = {e for e in EXPERIMENTS if not e.startswith("latency=")} - {
+    unknown = {e for e in EXPERIMENTS if not e.startswith(("latency=", "recvqueue="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
-        "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec"}
+        "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
+        "droponlatency"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()

@@ -130,6 +130,12 @@ class WebRtcElement(GstElement):
         self._nack_unknown = False  # NACK SSRCs the peer's SDP did not name (not audio)
         rtpbin = self.webrtc.get_by_name("rtpbin")
         if rtpbin is not None:
+            # A jitterbuffer keeps every packet until its streaming thread has sent it
+            # on: when that thread cannot keep up (an overloaded server fanning out to
+            # many viewers), it falls seconds behind live and never catches up. Live
+            # media is better lost than late: it keeps at most its latency and drops
+            # the oldest beyond it.
+            rtpbin.set_property("drop-on-latency", True)
             self._connect(rtpbin, "on-ssrc-active", self._liveness.on_rtcp)
             # After webrtcbin's own handler (connected when it was made): see _on_jitterbuffer.
             self._connect(rtpbin, "new-jitterbuffer", self._on_jitterbuffer)
