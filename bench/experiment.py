@@ -37,7 +37,8 @@ Experiments:
   ``nicesrc`` (its ``transportreceivebin``), on stderr: where an overloaded server's
   delay piles up;
 * ``droponlatency``: rtpbin ``drop-on-latency=true`` (a jitterbuffer never holds more
-  than its latency: an overloaded stream loses its oldest packets instead of queueing);
+  than its latency: an overloaded stream loses its oldest packets instead of queueing;
+  applied in ``src/`` since), ``keeponlatency``: ``false``, as before;
 * ``recvqueue=MS``: webrtcbin's receive queues hold at most MS ms (else 5 MB: minutes
   of a VGA stream); when full, ``nicesrc`` waits and the kernel drops.
 """
@@ -121,6 +122,8 @@ def patch() -> None:
         if rtpbin is not None:
             if "droponlatency" in EXPERIMENTS:
                 rtpbin.set_property("drop-on-latency", True)
+            if "keeponlatency" in EXPERIMENTS:
+                rtpbin.set_property("drop-on-latency", False)
             if "nolipsync" in EXPERIMENTS:
                 rtpbin.set_property("max-ts-offset", 1)
             if "jbnone" in EXPERIMENTS:
@@ -324,7 +327,7 @@ def main() -> None:
     unknown = {e for e in EXPERIMENTS if not e.startswith(("latency=", "recvqueue="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
         "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
-        "droponlatency"}
+        "droponlatency", "keeponlatency"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()
