@@ -353,7 +353,7 @@ def measure_row(target: str, sessions: int, window: float, settle: float,
         if scenario == "recording":
             assert RECORD_DIR is not None
             command += ["--record-dir", str(RECORD_DIR)]
-        if GEN_PROCESSES > 1 and scenario in ("loopback", "one-to-many"):
+        if GEN_PROCESSES > 1 and scenario in ("loopback", "one-to-many") and stack == "gst":
             command += ["--processes", str(GEN_PROCESSES)]
     with SERVERS[target](sessions) as (server, url):
         worker = subprocess.Popen(
@@ -783,8 +783,9 @@ def main() -> int:
     parser.add_argument("--stack", choices=("gst", "aiortc"), default="gst",
                         help="the generator's WebRTC stack: webrtcbin (default) or aiortc")
     parser.add_argument("--gen-processes", type=int, default=GEN_PROCESSES,
-                        help="loopback and one-to-many: spread the generator's sessions over "
-                             "this many processes (bench/loadgen/split.py); default "
+                        help="loopback and one-to-many on the gst stack: spread the "
+                             "generator's sessions over this many processes "
+                             "(bench/loadgen/split.py); default "
                              "%(default)s")
     parser.add_argument("--keep-going", action="store_true",
                         help="go on up the ladder after quality broke (not after a failure)")
@@ -837,7 +838,7 @@ def main() -> int:
                         "has no filters)",
         }[args.scenario]
         title = f"{args.scenario}: {what}; {media}; {os.cpu_count()} CPUs; {date}"
-    spread = (f" in {GEN_PROCESSES} processes" if GEN_PROCESSES > 1
+    spread = (f" in {GEN_PROCESSES} processes" if GEN_PROCESSES > 1 and args.stack == "gst"
               and args.scenario in ("loopback", "one-to-many") else "")
     print(f"{title}\nwindow {args.window:.0f} s, {where}, generator on {args.stack}{spread}",
           flush=True)
@@ -886,7 +887,7 @@ def main() -> int:
         stem += "-" + FILTER.removeprefix("gst:").split()[0].replace("/", "_")
     (args.out / f"{stem}.json").write_text(json.dumps(
         {"title": title, "date": date, "where": where, "window": args.window,
-         "stack": args.stack, "gen_processes": GEN_PROCESSES, "rows": rows},
+         "stack": args.stack, "gen_processes": GEN_PROCESSES if spread else 1, "rows": rows},
         indent=1))
     png = args.out / f"{stem}.png"
     if plot(rows, servers, png, title):

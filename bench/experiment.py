@@ -40,7 +40,12 @@ Experiments:
   than its latency: an overloaded stream loses its oldest packets instead of queueing;
   applied in ``src/`` since), ``keeponlatency``: ``false``, as before;
 * ``recvqueue=MS``: webrtcbin's receive queues hold at most MS ms (else 5 MB: minutes
-  of a VGA stream); when full, ``nicesrc`` waits and the kernel drops.
+  of a VGA stream); when full, ``nicesrc`` waits and the kernel drops;
+* ``noreceivequeue``: once DTLS has keys, the queue webrtcbin keeps between ``nicesrc``
+  and ``dtlssrtpdec`` is taken out of the path (``nicesrc``'s thread then decrypts and
+  feeds the jitterbuffers itself: one thread hand-off less per received packet). Unsafe
+  as it is: should webrtcbin block its receive side again (ICE lost), it would block
+  ``nicesrc``'s thread, which also runs ICE.
 """
 
 from __future__ import annotations
@@ -75,13 +80,16 @@ def patch() -> None:
 
         resources._count = count
 
-    if "bypassfec" in EXPERIMENTS:
+    if "bypassfec" in EXPERIMENTS or "noreceivequeue" in EXPERIMENTS:
         from kurento.engine.gst import webrtc_media
 
         ready = webrtc_media.MediaPorts.transport_ready
 
         def transport_ready(self: Any) -> None:
-            _bypass_fec(self._element.webrtc)
+            if "bypassfec" in EXPERIMENTS:
+                _bypass_fec(self._element.webrtc)
+            if "noreceivequeue" in EXPERIMENTS:
+                _skip_receive_queue(self._element.webrtc)
             ready(self)
 
         webrtc_media.MediaPorts.transport_ready = transport_ready  # type: ignore
@@ -323,11 +331,43 @@ def _bypass_fec(webrtc: Any) -> None:
             print("bypassfec: retarget failed", file=sys.stderr, flush=True)
 
 
+def _skip_receive_queue(webrtc: Any) -> None:
+    """capsfilter → queue → dtlssrtpdec in each transportreceivebin: capsfilter →
+    dtlssrtpdec, relinked while the capsfilter's output is blocked."""
+    from kurento.engine.gst._gst import Gst
+
+    iterator = webrtc.iterate_recurse()
+    queues = []
+    while True:
+        ok, element = iterator.next()
+        if ok != Gst.IteratorResult.OK:
+            break
+        parent, factory = element.get_parent(), element.get_factory()
+        if (factory is not None and factory.get_name() == "queue" and parent is not None
+                and "receive" in parent.get_name()):
+            queues.append(element)
+    for queue in queues:
+        upstream = queue.get_static_pad("sink").get_peer()
+        downstream = queue.get_static_pad("src").get_peer()
+        if upstream is None or downstream is None:
+            print("noreceivequeue: unlinked queue", file=sys.stderr, flush=True)
+            continue
+
+        def relink(pad: Any, _info: Any, queue: Any = queue, downstream: Any = downstream) -> Any:
+            pad.unlink(queue.get_static_pad("sink"))
+            queue.get_static_pad("src").unlink(downstream)
+            if pad.link(downstream) != Gst.PadLinkReturn.OK:
+                print("noreceivequeue: relink failed", file=sys.stderr, flush=True)
+            return Gst.PadProbeReturn.REMOVE
+
+        upstream.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, relink)
+
+
 def main() -> None:
     unknown = {e for e in EXPERIMENTS if not e.startswith(("latency=", "recvqueue="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
         "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
-        "droponlatency", "keeponlatency"}
+        "droponlatency", "keeponlatency", "noreceivequeue"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()
