@@ -16,6 +16,7 @@ import pytest
 
 from kurento.client import MediaPipeline, WebRtcEndpoint
 from kurento.engine.gst._gst import Gst
+from kurento.engine.gst.webrtc import JITTERBUFFER_BOUND_AFTER
 from kurento.server.app import MediaServer
 
 from .peer import Peer, negotiate_as_answerer, trickle_from, trickle_to
@@ -121,6 +122,7 @@ async def test_a_presenter_too_slow_to_forward_falls_no_further_behind_than_its_
     await negotiate_as_answerer(presenter_endpoint, presenter)
     await negotiate_as_answerer(viewer_endpoint, watcher)
     assert await watcher.wait_frames("audio", 5, timeout=8) >= 5
+    await asyncio.sleep(JITTERBUFFER_BOUND_AFTER)  # the start's burst passes whole
 
     webrtcbin = engine_element(server, presenter_endpoint).webrtc
     audio = next(p for p in webrtcbin.iterate_src_pads()

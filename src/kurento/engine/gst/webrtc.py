@@ -63,6 +63,9 @@ from .webrtc_segments import SharedSegments
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Seconds after a jitterbuffer is made before it drops what exceeds its latency (see
+# _bound_jitterbuffer): its first packets come in one burst and must all pass.
+JITTERBUFFER_BOUND_AFTER = 3.0
 _OFFER_CODECS = {MediaKind.VIDEO: [("VP8", 96, ""), ("H264", 102, "profile-level-id=42e01f")],
                  MediaKind.AUDIO: [("OPUS", 111, "")]}
 _Direction = GstWebRTC.WebRTCRTPTransceiverDirection
@@ -130,12 +133,6 @@ class WebRtcElement(GstElement):
         self._nack_unknown = False  # NACK SSRCs the peer's SDP did not name (not audio)
         rtpbin = self.webrtc.get_by_name("rtpbin")
         if rtpbin is not None:
-            # A jitterbuffer keeps every packet until its streaming thread has sent it
-            # on: when that thread cannot keep up (an overloaded server fanning out to
-            # many viewers), it falls seconds behind live and never catches up. Live
-            # media is better lost than late: it keeps at most its latency and drops
-            # the oldest beyond it.
-            rtpbin.set_property("drop-on-latency", True)
             self._connect(rtpbin, "on-ssrc-active", self._liveness.on_rtcp)
             # After webrtcbin's own handler (connected when it was made): see _on_jitterbuffer.
             self._connect(rtpbin, "new-jitterbuffer", self._on_jitterbuffer)
@@ -297,6 +294,22 @@ class WebRtcElement(GstElement):
         """
         if ssrc in self._nack_ssrcs or (self._nack_unknown and ssrc not in self._audio_ssrcs):
             jitterbuffer.set_property("do-retransmission", True)
+        self.runtime.call_soon(self._bound_jitterbuffer, jitterbuffer)
+
+    def _bound_jitterbuffer(self, jitterbuffer: Any) -> None:
+        """Loop thread: a while after it was made, the jitterbuffer keeps at most its
+        latency and drops the oldest beyond it (``drop-on-latency``).
+
+        A jitterbuffer keeps every packet until its streaming thread has sent it on:
+        when that thread cannot keep up (an overloaded server fanning out to many
+        viewers), it falls seconds behind live and never catches up (bench/README.md:
+        7 s at one-to-many N = 128). Live media is better lost than late. Not from the
+        start: what the peer sent while DTLS was being set up arrives in one burst, and
+        dropping its oldest part would drop the first keyframe (a recorder then waits
+        a keyframe interval more, and may start without the video).
+        """
+        self.runtime.loop.call_later(JITTERBUFFER_BOUND_AFTER, jitterbuffer.set_property,
+                                     "drop-on-latency", True)
 
     def _set_local(self, kind: Any, description: Any) -> str:
         """Worker thread: set our offer/answer (with our certificate's fingerprint)."""
