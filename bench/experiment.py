@@ -24,6 +24,7 @@ Experiments:
   ``ldconfig -p`` in a subprocess at every WebRtcEndpoint creation);
 * ``queuebridge``: every bridge queued (proxysink → proxysrc), as before links into a
   WebRtcEndpoint became direct (bridge.py): what the direct links save;
+  ``queuerecorder``: the same for links into a RecorderEndpoint;
 * ``cheapguard``: the resource guard's ``/proc/self/{task,fd}`` listings at most every
   0.5 s instead of at every ``create``;
 * ``funnelsegments``: no shared sticky events at BUNDLE's ``rtpfunnel``
@@ -101,6 +102,10 @@ def patch() -> None:
 
     if "queuebridge" in EXPERIMENTS:
         webrtc.WebRtcElement.direct_input = False
+    if "queuerecorder" in EXPERIMENTS:
+        from kurento.engine.gst import recorder
+
+        recorder.RecorderElement.direct_input = False
     cls: Any = webrtc.WebRtcElement
     original_build = cls.build
     original_add = cls._add_transceiver
@@ -367,7 +372,7 @@ def main() -> None:
     unknown = {e for e in EXPERIMENTS if not e.startswith(("latency=", "recvqueue="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
         "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
-        "droponlatency", "keeponlatency", "noreceivequeue"}
+        "droponlatency", "keeponlatency", "noreceivequeue", "queuerecorder"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()

@@ -32,6 +32,20 @@ def viewer() -> Peer:
     return peer
 
 
+async def one_viewer(pipeline: MediaPipeline,
+                     peers: list[Peer]) -> tuple[WebRtcEndpoint, WebRtcEndpoint, Peer]:
+    """A presenter's endpoint connected to a viewer's, both negotiated: (presenter's
+    endpoint, viewer's endpoint, the viewing peer)."""
+    presenter_endpoint = await WebRtcEndpoint.create(pipeline)
+    viewer_endpoint = await WebRtcEndpoint.create(pipeline)
+    await presenter_endpoint.connect(viewer_endpoint)
+    presenter, watcher = Peer(), viewer()
+    peers += [presenter, watcher]
+    await negotiate_as_answerer(presenter_endpoint, presenter)
+    await negotiate_as_answerer(viewer_endpoint, watcher)
+    return presenter_endpoint, viewer_endpoint, watcher
+
+
 async def test_a_viewer_that_never_connects_holds_no_other_viewer(
     pipeline: MediaPipeline, peers: list[Peer]
 ) -> None:
@@ -70,13 +84,7 @@ async def test_a_viewer_endpoint_sends_audio_and_video_without_a_segment_per_swi
 ) -> None:
     """BUNDLE's rtpfunnel would push a segment each time audio and video alternate:
     through the whole send chain, a fifth of the server's CPU (webrtc_segments)."""
-    presenter_endpoint = await WebRtcEndpoint.create(pipeline)
-    viewer_endpoint = await WebRtcEndpoint.create(pipeline)
-    await presenter_endpoint.connect(viewer_endpoint)
-    presenter, watcher = Peer(), viewer()
-    peers += [presenter, watcher]
-    await negotiate_as_answerer(presenter_endpoint, presenter)
-    await negotiate_as_answerer(viewer_endpoint, watcher)
+    _, viewer_endpoint, watcher = await one_viewer(pipeline, peers)
     assert await watcher.wait_frames("video", 5, timeout=8) >= 5
     assert await watcher.wait_frames("audio", 5, timeout=8) >= 5
 
@@ -114,13 +122,7 @@ async def test_a_presenter_too_slow_to_forward_falls_no_further_behind_than_its_
     viewer, slower than the media comes in) must drop, not queue: a jitterbuffer that
     keeps everything falls seconds behind live, for good (measured: 7 s at one-to-many
     N = 128 on two cores, where Janus stayed at 0.2 s)."""
-    presenter_endpoint = await WebRtcEndpoint.create(pipeline)
-    viewer_endpoint = await WebRtcEndpoint.create(pipeline)
-    await presenter_endpoint.connect(viewer_endpoint)
-    presenter, watcher = Peer(), viewer()
-    peers += [presenter, watcher]
-    await negotiate_as_answerer(presenter_endpoint, presenter)
-    await negotiate_as_answerer(viewer_endpoint, watcher)
+    presenter_endpoint, _, watcher = await one_viewer(pipeline, peers)
     assert await watcher.wait_frames("audio", 5, timeout=8) >= 5
     await asyncio.sleep(JITTERBUFFER_BOUND_AFTER)  # the start's burst passes whole
 

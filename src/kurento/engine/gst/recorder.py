@@ -315,6 +315,10 @@ class RecorderElement(GstElement):
     """Kurento ``RecorderEndpoint``'s media: see the module docstring."""
 
     factory = "RecorderEndpoint"
+    # A source links straight into our input tees (bridge.py, "direct"): what enters
+    # goes to the file only, behind a leaky queue per input, so the source's thread is
+    # never held, and it saves a thread hand-off per buffer (bench/README.md).
+    direct_input = True
     listener: RecorderListener
 
     def build(self) -> None:
