@@ -129,8 +129,7 @@ def patch() -> None:
                 self.webrtc.connect("deep-element-added", functools.partial(
                     _limit_receive_queue, limit))
         if "backlog" in EXPERIMENTS:
-            _BACKLOG.append(self.webrtc)
-            _watch_backlog()
+            _watch_backlog(self.webrtc)
         rtpbin = self.webrtc.get_by_name("rtpbin")
         if rtpbin is not None:
             if "droponlatency" in EXPERIMENTS:
@@ -256,48 +255,52 @@ def _limit_receive_queue(limit: int, _bin: Any, sub: Any, element: Any) -> None:
         element.set_property("max-size-time", limit)
 
 
-_BACKLOG: list[Any] = []
-_BACKLOG_THREAD: list[Any] = []
+_BACKLOG: list[Any] = []  # weak references to the webrtcbins the watcher reports on
+_BACKLOG_WATCH: list[Any] = []  # its thread, once started
 
 
-def _watch_backlog() -> None:
+def _receive_queues(webrtc: Any) -> list[Any]:
+    """The queue in each of webrtcbin's transportreceivebins (nicesrc → queue → dtlssrtpdec)."""
+    from kurento.engine.gst._gst import Gst
+
+    iterator = webrtc.iterate_recurse()
+    queues = []
+    while True:
+        ok, element = iterator.next()
+        if ok != Gst.IteratorResult.OK:
+            return queues
+        parent, factory = element.get_parent(), element.get_factory()
+        if (factory is not None and factory.get_name() == "queue" and parent is not None
+                and "receive" in parent.get_name()):
+            queues.append(element)
+
+
+def _watch_backlog(webrtc: Any) -> None:
     import threading
     import weakref
 
-    if _BACKLOG_THREAD:
+    _BACKLOG.append(weakref.ref(webrtc))
+    if _BACKLOG_WATCH:
         return
-    webrtcs = [weakref.ref(w) for w in _BACKLOG]
-    _BACKLOG.clear()
 
     def watch() -> None:
         while True:
             time.sleep(2)
-            webrtcs.extend(weakref.ref(w) for w in _BACKLOG)
-            _BACKLOG.clear()
             fullest = (0, 0, 0)
-            for ref in list(webrtcs):
-                webrtc = ref()
-                if webrtc is None:
-                    webrtcs.remove(ref)
+            for ref in list(_BACKLOG):
+                alive = ref()
+                if alive is None:
+                    _BACKLOG.remove(ref)
                     continue
-                iterator = webrtc.iterate_recurse()
-                while True:
-                    ok, element = iterator.next()
-                    if ok != 1:  # Gst.IteratorResult.OK
-                        break
-                    factory = element.get_factory()
-                    parent = element.get_parent()
-                    if (factory is not None and factory.get_name() == "queue"
-                            and parent is not None and "receive" in parent.get_name()):
-                        level = (element.get_property("current-level-time"),
-                                 element.get_property("current-level-buffers"),
-                                 element.get_property("current-level-bytes"))
-                        fullest = max(fullest, level)
+                for queue in _receive_queues(alive):
+                    fullest = max(fullest, (queue.get_property("current-level-time"),
+                                            queue.get_property("current-level-buffers"),
+                                            queue.get_property("current-level-bytes")))
             print(f"backlog: fullest receive queue {fullest[0] / 1e6:.0f} ms, "
                   f"{fullest[1]} buffers, {fullest[2]} bytes", file=sys.stderr, flush=True)
 
     thread = threading.Thread(target=watch, daemon=True, name="backlog")
-    _BACKLOG_THREAD.append(thread)
+    _BACKLOG_WATCH.append(thread)
     thread.start()
 
 
@@ -341,17 +344,7 @@ def _skip_receive_queue(webrtc: Any) -> None:
     dtlssrtpdec, relinked while the capsfilter's output is blocked."""
     from kurento.engine.gst._gst import Gst
 
-    iterator = webrtc.iterate_recurse()
-    queues = []
-    while True:
-        ok, element = iterator.next()
-        if ok != Gst.IteratorResult.OK:
-            break
-        parent, factory = element.get_parent(), element.get_factory()
-        if (factory is not None and factory.get_name() == "queue" and parent is not None
-                and "receive" in parent.get_name()):
-            queues.append(element)
-    for queue in queues:
+    for queue in _receive_queues(webrtc):
         upstream = queue.get_static_pad("sink").get_peer()
         downstream = queue.get_static_pad("src").get_peer()
         if upstream is None or downstream is None:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .clip import load_clip, uses_face_clip
-from .figures import summarise, summarise_filtered, summarise_senders
+from .figures import silent_peers, summarise, summarise_filtered, summarise_senders
 from .peer import Session
 from .source import Source
 from .split import Part, coordinate, raw_part
@@ -69,7 +69,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
     presenter: Any = None
     first = part.first_index if part is not None else 0
     # a viewer-only part of one-to-many: the presenter (and the clip) is another's
-    remote_presenter = part is not None and part.presenter is not None
+    presenter_ref = part.presenter if part is not None else None
+    remote_presenter = presenter_ref is not None
     await target.open()
     try:
         if not remote_presenter:
@@ -77,8 +78,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
         began = time.monotonic()
         if scenario == "one-to-many":
             # One presenter (sends, receives nothing), then N viewers (receive only).
-            if part is not None and part.presenter is not None:
-                await target.adopt(part.presenter)
+            if presenter_ref is not None:
+                await target.adopt(presenter_ref)
             else:
                 presenter = Session(-1, source.sent_times, loop, clip.video_caps,
                                     clip.audio_caps, role="sendonly")
@@ -175,8 +176,7 @@ async def run(target: Target, sessions: int, window: float, settle: float,
                     source.sent_between(start, end, "audio"))
             figures = summarise(peers, [sent] * len(peers), start, end, before, after)
             # A session without video or audio: what both ends say of it (three at most).
-            silent = [p for p in peers if {"video", "audio"} - {
-                a.kind for a in p.arrivals if start <= a.sent < end}][:3]
+            silent = silent_peers(peers, start, end)
             figures["silent_detail"] = [
                 {"session": p.index,
                  "generator": await p.describe() if hasattr(p, "describe") else {},

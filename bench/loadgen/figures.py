@@ -21,6 +21,12 @@ def total(counters: list[RtpCounters], name: str) -> int:
     return sum(getattr(c, name) for c in counters)
 
 
+def silent_peers(peers: list[Any], start: float, end: float, most: int = 3) -> list[Any]:
+    """The first ``most`` sessions that got no video or no audio sent in the window."""
+    return [p for p in peers if {"video", "audio"} - {
+        a.kind for a in p.arrivals if start <= a.sent < end}][:most]
+
+
 def summarise(peers: list[Any], sent: list[tuple[int, int]], start: float, end: float,
               before: list[RtpCounters], after: list[RtpCounters]) -> dict[str, Any]:
     """Echo sessions or viewers. ``sent``: (video, audio) frames sent during the window

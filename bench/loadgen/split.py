@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .figures import summarise
+from .figures import silent_peers, summarise
 from .peer import Arrival, RtpCounters
 
 START_DELAY = 1.0  # seconds between naming the window and its start: the parts read stats
@@ -121,9 +121,8 @@ def merge(parts: list[dict[str, Any]], start: float, end: float) -> dict[str, An
         before += [RtpCounters(**c) for c in part["before"]]
         after += [RtpCounters(**c) for c in part["after"]]
     figures = summarise(peers, sent, start, end, before, after)
-    silent = [p for p in peers if {"video", "audio"} - {
-        a.kind for a in p.arrivals if start <= a.sent < end}][:3]
-    figures["silent_detail"] = [{"session": p.index} for p in silent]
+    figures["silent_detail"] = [{"session": p.index}
+                                for p in silent_peers(peers, start, end)]
     threads: dict[str, float] = {}
     for part in parts:
         for name, cpu in part["threads"].items():
