@@ -42,10 +42,12 @@ written, recorded fps, frames recorded / frames sent, the senders' RTCP-reported
 server CPU per recording.
 ``--scenario filtered [--filter 'gst:COMMAND'|sepia|face]``: N loopback sessions through a
 filter (ours only; Janus's columns say n/a): fps and loss by frame count (the video
-comes back re-encoded: no frame hash matches it, so no video delay), audio delay by hash
-(audio does not go through the filter); "filtered VGA sessions per core" for the
-highest N that kept quality. ``face``: a FaceOverlayFilter with the magic mirror's hat,
-the sessions sending a clip of a real face (same encoding as the normal clip).
+comes back re-encoded: no frame hash matches it), the video delay through the filter
+from the frame numbers two sessions read back from the marked clip's pictures
+(``loadgen.marker``), audio delay by hash (audio does not go through the filter);
+"filtered VGA sessions per core" for the highest N that kept quality. ``face``: a
+FaceOverlayFilter with the magic mirror's hat, the sessions sending a clip of a real face
+(same encoding as the normal clip).
 ``--profile DIR``: ``perf record -g`` (``KPY_BENCH_PROFILER=py-spy``: py-spy) of our
 server during each window; ``KPY_BENCH_EXPERIMENT=...``: our server through
 ``bench/experiment.py`` (in-memory changes, for measuring them).
@@ -577,7 +579,8 @@ RECORDING_HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'CPU/rec':>7} {'MB':
                     f"{'kbit/s/rec':>10} {'rec fps':>7} {'frames %':>8} {'dur %':>6} "
                     f"{'RTCP loss %':>11} {'bad':>3}")
 FILTERED_HEADER = (f"{'CPU %':>6} {'RSS':>6} {'gen %':>6} {'sess/core':>9} {'fps':>5} "
-                   f"{'v loss %':>8} {'audio p50/p99':>13} {'a loss %':>8} {'PLI':>4}")
+                   f"{'v loss %':>8} {'video p50/p99':>13} {'audio p50/p99':>13} "
+                   f"{'a loss %':>8} {'PLI':>4}")
 SCENARIO = "loopback"  # set by main()
 
 
@@ -599,10 +602,14 @@ def recording_cells(row: dict[str, Any]) -> str:
 def filtered_cells(row: dict[str, Any]) -> str:
     mark = "*" if row["broken"] else " "
     audio = f"{row['audio_p50']:.1f}/{row['audio_p99']:.1f}"
+    # through the filter, by the marker read back (n/a: no marker read, e.g. a filter that
+    # moved the strip; rows from before the marker have no such figure)
+    video = (f"{row['video_p50']:.1f}/{row['video_p99']:.1f}" if row.get("marked_video")
+             else "n/a")
     return (f"{row['cpu']:>6.1f} {row['rss']:>6.1f} {row['gen_cpu']:>6.1f} "
             f"{row['sessions_per_core']:>9.2f} {row['fps_min']:>5.1f} "
-            f"{row['video_loss_max']:>8.2f} {audio:>13} {row['audio_loss_max']:>8.2f} "
-            f"{row['pli'] + row['fir']:>4d}{mark}")
+            f"{row['video_loss_max']:>8.2f} {video:>13} {audio:>13} "
+            f"{row['audio_loss_max']:>8.2f} {row['pli'] + row['fir']:>4d}{mark}")
 
 
 def control_cells(row: dict[str, Any]) -> str:
@@ -696,6 +703,8 @@ def plot(rows: list[dict[str, Any]], servers: list[str], path: Path, title: str)
         if SCENARIO == "filtered":
             delay_axis.plot(ns, [r["fps_min"] for r in good], "o-", color=color,
                             label=f"{server} lowest received fps")
+            delay_axis.plot(ns, [r.get("video_p99", math.nan) for r in good], "s--",
+                            color=color, label=f"{server} video delay p99 (filtered), ms")
             delay_axis.plot(ns, [r["audio_p99"] for r in good], "^:", color=color,
                             label=f"{server} audio delay p99, ms")
             continue
@@ -815,7 +824,8 @@ def main() -> int:
 
     # Made here, before any generator starts (they load the same cached file).
     face = args.scenario == "filtered" and uses_face_clip(FILTER)
-    clip = load_clip(ensure_clip(face))
+    marked = args.scenario == "filtered"
+    clip = load_clip(ensure_clip(face, marked), marked=marked)
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     where = (f"network namespace {args.in_netns} (lo, and 127.0.0.1/32 on an empty bridge "
              "for Janus)" if args.in_netns else "127.0.0.1, this namespace")

@@ -9,8 +9,10 @@ when it closes (the parent reads the processes' CPU time at both) and ``{"event"
 ``--scenario recording --record-dir DIR``: N senders (``sendonly``, nothing comes
 back), each recorded by the server into DIR; the recordings stop after the window
 (before ``done``). ``--scenario filtered --filter SPEC``: N loopback sessions through a
-filter (ours only): the video comes back re-encoded, so it is counted, not matched
-(fps, loss by frame count); audio passes the filter untouched and keeps its
+filter (ours only): the video comes back re-encoded, so it is counted (fps, loss by
+frame count), not matched by hash; the first ``MARKER_SESSIONS`` sessions decode it and
+read the frame number drawn into each picture of the marked clip, for the video delay
+through the filter (``loadgen.marker``). Audio passes the filter untouched and keeps its
 frame-hash delay. SPEC: ``gst:COMMAND`` (GStreamerFilter), ``sepia`` (SepiaFilter) or
 ``face`` (FaceOverlayFilter with a hat; the sessions then send the face clip).
 
@@ -38,6 +40,9 @@ from .split import Part, coordinate, raw_part
 from .targets import JanusTarget, KurentoTarget, Target
 
 GRACE = 0.5  # seconds after the window for the last frames sent in it to come back
+# filtered: sessions that decode their video to read the markers (a VGA VP8 decoder each,
+# ~5 % of a core: enough for the delay's distribution, not a cost that grows with N)
+MARKER_SESSIONS = 2
 
 
 def thread_cpu() -> dict[str, float]:
@@ -62,7 +67,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
               stack: str = "gst", scenario: str = "loopback", filter: str | None = None,
               record_dir: str | None = None, part: Part | None = None) -> None:
     """``part``: this process is one of several (``--processes``, see split.py)."""
-    clip = load_clip(face=uses_face_clip(filter))
+    clip = load_clip(face=uses_face_clip(filter), marked=scenario == "filtered")
+    marker_keys = [hash(frame.data) for frame in clip.video] if clip.marked else None
     source = Source(clip)
     loop = asyncio.get_running_loop()
     peers: list[Any] = []
@@ -118,7 +124,9 @@ async def run(target: Target, sessions: int, window: float, settle: float,
                 session = AiortcSession(index, source.sent_times, loop)
             else:
                 session = Session(index, source.sent_times, loop, clip.video_caps,
-                                  clip.audio_caps, count_unmatched=filter is not None)
+                                  clip.audio_caps, count_unmatched=filter is not None,
+                                  marker_keys=marker_keys if index < MARKER_SESSIONS
+                                  else None)
             session.create()
             peers.append(session)
             source.sessions.append(session)

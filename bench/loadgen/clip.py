@@ -4,10 +4,12 @@ The clip goes to a cache folder (``~/.cache/kurento-bench`` unless ``KPY_BENCH_C
 says otherwise) and is loaded into memory as encoded frames: the generator replays
 them in a loop without encoding anything again.
 
-Two variants, encoded alike (same size, rate, VP8 and Opus settings, muxing): the
-normal one (a moving zone plate) and, with ``face=True``, a real face
-(``tests/face_media.py``'s swaying astronaut photograph), for ``--filter face``
-(a FaceOverlayFilter on a clip with no face would find nothing to follow or draw on).
+Variants, encoded alike (same size, rate, VP8 and Opus settings, muxing): the normal
+one (a moving zone plate) and, with ``face=True``, a real face (``tests/face_media.py``'s
+swaying astronaut photograph), for ``--filter face`` (a FaceOverlayFilter on a clip with
+no face would find nothing to follow or draw on). With ``marked=True`` each picture
+carries its frame index at the bottom (:mod:`loadgen.marker`): filtered sessions read it
+back after decoding, to measure the video delay through the filter.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import marker
 from .gst import Gst, GstApp
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
@@ -26,7 +30,6 @@ SECONDS = 10
 VIDEO_BITRATE = 450_000
 AUDIO_BITRATE = 48_000
 CLIP_NAME = f"vp8-{WIDTH}x{HEIGHT}-{FPS}fps-{VIDEO_BITRATE // 1000}k-opus-{SECONDS}s.webm"
-FACE_CLIP_NAME = CLIP_NAME.removesuffix(".webm") + "-face.webm"
 FACE_FILTER = "face"  # the --filter spec whose sessions send the face clip
 
 
@@ -45,6 +48,7 @@ class Clip:
     video_caps: str
     audio_caps: str
     duration: float
+    marked: bool = False  # video frame i carries i in its picture (loadgen.marker)
 
     @property
     def bitrate(self) -> float:
@@ -63,10 +67,15 @@ def uses_face_clip(filter: str | None) -> bool:
     return filter == FACE_FILTER
 
 
-def ensure_clip(face: bool = False) -> Path:
-    """The clip's path (the face variant with ``face``); encoded with gst-launch-1.0 the
-    first time."""
-    path = cache_dir() / (FACE_CLIP_NAME if face else CLIP_NAME)
+def clip_name(face: bool = False, marked: bool = False) -> str:
+    return CLIP_NAME.removesuffix(".webm") + ("-face" if face else "") + (
+        "-marked" if marked else "") + ".webm"
+
+
+def ensure_clip(face: bool = False, marked: bool = False) -> Path:
+    """The clip's path (the face variant with ``face``, frame numbers drawn in with
+    ``marked``); encoded with gst-launch-1.0 the first time."""
+    path = cache_dir() / clip_name(face, marked)
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,11 +83,11 @@ def ensure_clip(face: bool = False) -> Path:
     launcher = shutil.which("gst-launch-1.0") or "gst-launch-1.0"
     # A moving zone plate (~450 kbit/s at this size): every encoded frame differs (the delay
     # is matched by frame hash). Pink noise for the same reason on the audio side.
-    # The face variant: raw RGB frames piped in on stdin instead (filtered sessions only:
-    # their video comes back re-encoded and is counted, not matched by hash).
+    # The face and marked variants: raw RGB frames piped in on stdin instead.
+    raw = face or marked
     video = (f"fdsrc fd=0 ! rawvideoparse width={WIDTH} height={HEIGHT} format=rgb "
-             f"framerate={FPS}/1 ! videoconvert ! " if face else
-             f"videotestsrc pattern=zone-plate kx2=20 ky2=20 kt=1 num-buffers={SECONDS * FPS} ! ")
+             f"framerate={FPS}/1 ! videoconvert ! " if raw else
+             f"videotestsrc {ZONE_PLATE} num-buffers={SECONDS * FPS} ! ")
     description = (
         f"{video}video/x-raw,width={WIDTH},height={HEIGHT},framerate={FPS}/1 ! "
         f"vp8enc target-bitrate={VIDEO_BITRATE} end-usage=cbr keyframe-max-dist={FPS} "
@@ -88,8 +97,11 @@ def ensure_clip(face: bool = False) -> Path:
         "audio/x-raw,rate=48000,channels=2 ! "
         f"opusenc bitrate={AUDIO_BITRATE} frame-size=20 ! queue ! mux."
     )
-    if face:
-        _encode_face(launcher, description)
+    if raw:
+        frames = _face_frames() if face else _zone_plate_frames()
+        _encode_raw(launcher, description,
+                    (_marked(frame, index) if marked else frame
+                     for index, frame in enumerate(frames)))
     else:
         subprocess.run([launcher, "-q", *description.split()], check=True, timeout=300,
                        stdout=subprocess.DEVNULL)
@@ -97,8 +109,34 @@ def ensure_clip(face: bool = False) -> Path:
     return path
 
 
-def _face_frames() -> list[bytes]:
-    """One sway period of ``tests/face_media.py``'s face frames, raw RGB at WIDTH x HEIGHT."""
+ZONE_PLATE = "pattern=zone-plate kx2=20 ky2=20 kt=1"
+
+
+def _zone_plate_frames() -> Iterator[bytes]:
+    """The normal clip's pictures, raw RGB, one at a time."""
+    pipeline = Gst.parse_launch(
+        f"videotestsrc {ZONE_PLATE} num-buffers={SECONDS * FPS} ! "
+        f"video/x-raw,format=RGB,width={WIDTH},height={HEIGHT},framerate={FPS}/1 ! "
+        "appsink name=sink sync=false")
+    sink: GstApp.AppSink = pipeline.get_by_name("sink")
+    pipeline.set_state(Gst.State.PLAYING)
+    try:
+        while (sample := sink.emit("pull-sample")) is not None:
+            buffer = sample.get_buffer()
+            yield buffer.extract_dup(0, buffer.get_size())
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+
+
+def _marked(frame: bytes, index: int) -> bytes:
+    picture = bytearray(frame)
+    marker.draw_rgb(picture, WIDTH, HEIGHT, index)
+    return bytes(picture)
+
+
+def _face_frames() -> Iterator[bytes]:
+    """SECONDS * FPS of ``tests/face_media.py``'s face frames, raw RGB at WIDTH x HEIGHT:
+    its sway period repeated (the clip loops without a jump when it holds whole periods)."""
     root = str(Path(__file__).resolve().parents[2])
     if root not in sys.path:
         sys.path.insert(0, root)
@@ -111,19 +149,18 @@ def _face_frames() -> list[bytes]:
         if frame.shape[:2] != (HEIGHT, WIDTH):
             frame = cv2.resize(frame, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
         frames.append(frame.tobytes())
-    return frames
+    for index in range(SECONDS * FPS):
+        yield frames[index % len(frames)]
 
 
-def _encode_face(launcher: str, description: str) -> None:
-    """gst-launch-1.0 ``description``, fed SECONDS * FPS face frames on its stdin (the
-    sway period repeated: the clip loops without a jump when it holds whole periods)."""
-    frames = _face_frames()
+def _encode_raw(launcher: str, description: str, frames: Iterable[bytes]) -> None:
+    """gst-launch-1.0 ``description``, fed ``frames`` (raw RGB) on its stdin."""
     encoder = subprocess.Popen([launcher, "-q", *description.split()],
                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     assert encoder.stdin is not None
     try:
-        for index in range(SECONDS * FPS):
-            encoder.stdin.write(frames[index % len(frames)])
+        for frame in frames:
+            encoder.stdin.write(frame)
         encoder.stdin.close()
     except BrokenPipeError:
         pass  # gst-launch-1.0 failed: its exit status says so below
@@ -137,10 +174,10 @@ def _encode_face(launcher: str, description: str) -> None:
         raise subprocess.CalledProcessError(status, [launcher, *description.split()])
 
 
-def load_clip(path: Path | None = None, *, face: bool = False) -> Clip:
-    """Every encoded frame of the clip (``path``, else the normal or, with ``face``, the
-    face variant), in memory."""
-    path = path or ensure_clip(face)
+def load_clip(path: Path | None = None, *, face: bool = False, marked: bool = False) -> Clip:
+    """Every encoded frame of the clip (``path``, else the variant ``face`` and ``marked``
+    name), in memory."""
+    path = path or ensure_clip(face, marked)
     pipeline = Gst.parse_launch(
         f'filesrc location="{path}" ! matroskademux name=demux '
         "demux.video_0 ! queue ! appsink name=video sync=false "
@@ -166,7 +203,8 @@ def load_clip(path: Path | None = None, *, face: bool = False) -> Clip:
     if not video or not audio:
         raise RuntimeError(f"{path}: no video or no audio frames")
     duration = max(video[-1].offset + 1 / FPS, audio[-1].offset + 0.02)
-    return Clip(video, audio, caps["video"], _plain_opus_caps(caps["audio"]), duration)
+    return Clip(video, audio, caps["video"], _plain_opus_caps(caps["audio"]), duration,
+                marked=marked)
 
 
 def _plain_opus_caps(caps: str) -> str:

@@ -9,13 +9,14 @@ import gi
 gi.require_version("Gst", "1.0")
 gi.require_version("GstApp", "1.0")
 gi.require_version("GstSdp", "1.0")
+gi.require_version("GstVideo", "1.0")
 gi.require_version("GstWebRTC", "1.0")
 
-from gi.repository import GLib, Gst, GstApp, GstSdp, GstWebRTC  # noqa: E402
+from gi.repository import GLib, Gst, GstApp, GstSdp, GstVideo, GstWebRTC  # noqa: E402
 
 Gst.init(None)
 
-__all__ = ["GLib", "Gst", "GstApp", "GstSdp", "GstWebRTC", "structure_fields"]
+__all__ = ["GLib", "Gst", "GstApp", "GstSdp", "GstVideo", "GstWebRTC", "structure_fields"]
 
 
 def structure_fields(structure: Any) -> dict[str, Any]:

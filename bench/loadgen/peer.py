@@ -8,13 +8,21 @@ stream is depayloaded (``rtpvp8depay`` / ``rtpopusdepay``, no decoder) into a fa
 a probe hashes every frame and looks its send time up in the source's table. The key is
 the frame payload, not the RTP packet, so it works through a server that depayloads and
 repayloads (ours) as well as through one that reflects packets (Janus echotest).
+
+A filtered session's video comes back re-encoded, which no hash matches. With
+``marker_keys`` (the marked clip's frame hashes, by frame index) the session also
+decodes its video and reads each picture's frame index (:mod:`loadgen.marker`); the
+arrival of that frame (at the depayloader, as for any frame) against the push of the
+frame with that index is its delay through the filter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +30,8 @@ from typing import Any
 from kurento.engine.gst.webrtc_fixes import hold_ice_agent, pin_ice_addresses
 from kurento.engine.gst.webrtc_segments import SharedSegments
 
-from .gst import Gst, GstWebRTC
+from . import marker
+from .gst import Gst, GstVideo, GstWebRTC
 
 VIDEO_PT, AUDIO_PT = 96, 111
 VIDEO_RTP = ("application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"
@@ -33,6 +42,8 @@ AUDIO_RTP = ("application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,
 PROMISE_TIMEOUT = 10.0
 APPSRC = "is-live=true do-timestamp=true format=time"
 LATENCY_MS = 50  # webrtcbin's receive jitterbuffer (in-order packets leave it at once)
+DECODE_BACKLOG_NS = 2 * Gst.SECOND  # a marker-reading session's decoder falls no further behind
+PENDING_PICTURES = 150  # arrivals kept for the marker reader (5 s of video)
 
 
 @dataclass
@@ -86,6 +97,13 @@ class Session:
     role: str = "sendrecv"
     # a filtered session: its first video frame back counts even though no hash matches
     count_unmatched: bool = False
+    # the marked clip's video frame hashes by index: decode the video that comes back and
+    # match it by the index drawn in each picture (filtered sessions, see the module doc)
+    marker_keys: list[int] | None = None
+    marked: list[Arrival] = field(default_factory=list)  # video matched by marker
+    unreadable: int = 0  # decoded pictures whose marker did not read (or not in time)
+    # video PTS → arrival, until the marker reader has decoded that picture
+    _arrived: OrderedDict[int, float] = field(default_factory=OrderedDict)
     pads: list[str] = field(default_factory=list)  # the receive pads webrtcbin added
     _agent: Any = None
     # BUNDLE's rtpfunnel would push a segment down the send chain at every switch
@@ -237,21 +255,72 @@ class Session:
         sink = Gst.ElementFactory.make("fakesink")
         sink.set_property("sync", False)
         sink.set_property("async", False)
-        self.pipeline.add(depay)
-        self.pipeline.add(sink)
-        depay.link(sink)
+        chains = [[depay, sink]]
+        if kind == "video" and self.marker_keys is not None:
+            # depay → tee → fakesink, and tee → leaky queue → vp8dec → appsink reading each
+            # picture's marker (the queue: decoding never holds the arrivals' thread)
+            tee = Gst.ElementFactory.make("tee")
+            chains = [[depay, tee, sink], [tee, *self._marker_reader()]]
+        for chain in chains:
+            for element in chain:
+                if element.get_parent() is None:
+                    self.pipeline.add(element)
+            for upstream, downstream in itertools.pairwise(chain):
+                upstream.link(downstream)
         depay.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._probe(kind))
-        sink.sync_state_with_parent()
-        depay.sync_state_with_parent()
+        for chain in reversed(chains):
+            for element in reversed(chain):
+                element.sync_state_with_parent()
         pad.link(depay.get_static_pad("sink"))
+
+    def _marker_reader(self) -> list[Any]:
+        queue = Gst.ElementFactory.make("queue")
+        queue.set_property("leaky", 2)
+        queue.set_property("max-size-buffers", 0)
+        queue.set_property("max-size-bytes", 0)
+        queue.set_property("max-size-time", DECODE_BACKLOG_NS)
+        decoder = Gst.ElementFactory.make("vp8dec")
+        reader = Gst.ElementFactory.make("appsink")
+        reader.set_property("caps", Gst.Caps.from_string("video/x-raw,format=I420"))
+        reader.set_property("sync", False)
+        reader.set_property("async", False)  # added while PLAYING: no preroll to wait for
+        reader.set_property("emit-signals", True)
+        reader.connect("new-sample", self._on_decoded)
+        return [queue, decoder, reader]
+
+    def _on_decoded(self, reader: Any) -> Any:
+        """A decoded picture (the decoder queue's thread): its marker names the frame."""
+        sample = reader.emit("pull-sample")
+        buffer = sample.get_buffer()
+        arrived = self._arrived.pop(buffer.pts, None)
+        info = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
+        stride, height = info.stride[0], info.height
+        # the luma plane's last STRIP rows: I420's first plane
+        start = info.offset[0] + (height - marker.STRIP) * stride
+        strip = buffer.extract_dup(start, marker.STRIP * stride) if height >= marker.STRIP \
+            else b""
+        index = marker.read_gray(strip, stride)
+        keys = self.marker_keys
+        sent = (self.sent_times.get(keys[index]) if keys is not None and index is not None
+                and index < len(keys) else None)
+        if arrived is None or sent is None or sent > arrived:
+            self.unreadable += 1
+        else:
+            self.marked.append(Arrival("video", sent, arrived))
+        return Gst.FlowReturn.OK
 
     def _probe(self, kind: str) -> Callable[[Any, Any], Any]:
         sent_times, arrivals, received = self.sent_times, self.arrivals, self.received
         keys = self.keys
+        arrived = self._arrived if kind == "video" and self.marker_keys is not None else None
 
         def probe(_pad: Any, info: Any) -> Any:
             now = time.monotonic()
             buffer = info.get_buffer()
+            if arrived is not None:  # for the marker reader, by PTS (the decoder keeps it)
+                arrived[buffer.pts] = now
+                while len(arrived) > PENDING_PICTURES:  # pictures never decoded
+                    arrived.popitem(last=False)
             key = hash(buffer.extract_dup(0, buffer.get_size()))
             sent = sent_times.get(key)
             received.append((kind, now))
