@@ -743,8 +743,9 @@ def netns_available() -> bool:
     return os.geteuid() == 0 and shutil.which("ip") is not None
 
 
-def run_in_netns(argv: list[str]) -> int:
-    """Runs this script again inside a fresh namespace with only ``lo``; deletes it after."""
+def run_in_netns(argv: list[str], script: str = __file__) -> int:
+    """Runs ``script`` (this one) again inside a fresh namespace with only ``lo``; deletes
+    it after."""
     name = f"{NETNS_PREFIX}-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True, timeout=10)
     try:
@@ -755,7 +756,7 @@ def run_in_netns(argv: list[str]) -> int:
                         ["ip", "link", "set", JANUS_IFACE, "up"]):
             subprocess.run(["ip", "netns", "exec", name, *command], check=True,
                            capture_output=True, timeout=10)
-        child = subprocess.Popen(["ip", "netns", "exec", name, sys.executable, __file__,
+        child = subprocess.Popen(["ip", "netns", "exec", name, sys.executable, script,
                                   *argv, "--in-netns", name],
                                  env={**os.environ, "KPY_BENCH_NETNS": name})
         try:

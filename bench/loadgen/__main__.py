@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .clip import load_clip, uses_face_clip
+from .clip import FPS, load_clip, uses_face_clip
 from .figures import silent_peers, summarise, summarise_filtered, summarise_senders
 from .peer import Session
 from .source import Source
@@ -43,6 +43,9 @@ GRACE = 0.5  # seconds after the window for the last frames sent in it to come b
 # filtered: sessions that decode their video to read the markers (a VGA VP8 decoder each,
 # ~5 % of a core: enough for the delay's distribution, not a cost that grows with N)
 MARKER_SESSIONS = 2
+# filtered: every session's frames due at the same instants, as in the other scenarios
+# (set KPY_BENCH_LOCKSTEP=1 to measure what that does to the filters' delay)
+LOCKSTEP = os.environ.get("KPY_BENCH_LOCKSTEP") == "1"
 
 
 def thread_cpu() -> dict[str, float]:
@@ -70,6 +73,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
     clip = load_clip(face=uses_face_clip(filter), marked=scenario == "filtered")
     marker_keys = [hash(frame.data) for frame in clip.video] if clip.marked else None
     source = Source(clip)
+    own_sources: list[Source] = []  # filtered: a source per session (see below)
+    senders: list[Source] = []  # loopback and filtered: what pushes to each of ``peers``
     loop = asyncio.get_running_loop()
     peers: list[Any] = []
     presenter: Any = None
@@ -79,7 +84,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
     remote_presenter = presenter_ref is not None
     await target.open()
     try:
-        if not remote_presenter:
+        own_phases = scenario == "filtered" and not LOCKSTEP
+        if not remote_presenter and not own_phases:
             source.start()
         began = time.monotonic()
         if scenario == "one-to-many":
@@ -118,18 +124,28 @@ async def run(target: Target, sessions: int, window: float, settle: float,
         looped = sessions if scenario in ("loopback", "filtered") else 0
         for index in range(first, first + looped):
             session: Any
+            feeder = source
+            if own_phases:
+                # a clip of its own for each session, its frames due on its own phase of
+                # the frame interval: decoding and encoding N sessions' frames all at
+                # once would queue each behind the others' (the lockstep bursts of
+                # bench/README.md), which unsynchronized real peers never do
+                feeder = Source(clip, phase=index / looped / FPS)
+                feeder.start()
+                own_sources.append(feeder)
             if stack == "aiortc":
                 from .aiortc_peer import AiortcSession
 
-                session = AiortcSession(index, source.sent_times, loop)
+                session = AiortcSession(index, feeder.sent_times, loop)
             else:
-                session = Session(index, source.sent_times, loop, clip.video_caps,
+                session = Session(index, feeder.sent_times, loop, clip.video_caps,
                                   clip.audio_caps, count_unmatched=filter is not None,
                                   marker_keys=marker_keys if index < MARKER_SESSIONS
                                   else None)
             session.create()
             peers.append(session)
-            source.sessions.append(session)
+            feeder.sessions.append(session)
+            senders.append(feeder)
             if filter is None:
                 await target.negotiate(session)
             else:
@@ -178,7 +194,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
                 stop_at_s=round(stopping - began, 3),
                 transcoding=getattr(target, "transcoding", []))
         elif scenario == "filtered":
-            figures = summarise_filtered(peers, source, start, end, before, after)
+            figures = summarise_filtered(peers, senders, start, end, before, after)
+            figures["lockstep"] = LOCKSTEP
         else:
             sent = (source.sent_between(start, end, "video"),
                     source.sent_between(start, end, "audio"))
@@ -191,7 +208,8 @@ async def run(target: Target, sessions: int, window: float, settle: float,
                  "server": await target.diagnose(p)} for p in silent]
         emit("done", **figures, threads=top)
     finally:
-        await source.stop()
+        for feeder in (source, *own_sources):
+            await feeder.stop()
         for peer in peers:
             peer.close()
         if presenter is not None:

@@ -95,19 +95,20 @@ def summarise_senders(peers: list[Any], source: Source, start: float, end: float
     }
 
 
-def summarise_filtered(peers: list[Any], source: Source, start: float, end: float,
+def summarise_filtered(peers: list[Any], sources: list[Source], start: float, end: float,
                        before: list[RtpCounters], after: list[RtpCounters]) -> dict[str, Any]:
     """Filtered loopback: the video comes back re-encoded (no hash matches it), so it is
     counted: frames received in the window against frames sent in it; its delay is that
     of the frames the marker-reading sessions identified (``Session.marked``). Audio is
-    not filtered: its delay is still matched by hash."""
+    not filtered: its delay is still matched by hash. ``sources``: what pushed to each
+    peer, in the order of ``peers``."""
     seconds = end - start
-    sent_video = source.sent_between(start, end, "video")
-    sent_audio = source.sent_between(start, end, "audio")
     fps, video_losses, audio_losses, audio_delays, video_delays = [], [], [], [], []
     readers = [p for p in peers if getattr(p, "marker_keys", None) is not None]
     matched_video = 0  # video frames that came back unchanged: the filter did nothing
-    for peer in peers:
+    for peer, source in zip(peers, sources, strict=True):
+        sent_video = source.sent_between(start, end, "video")
+        sent_audio = source.sent_between(start, end, "audio")
         matched_video += sum(1 for a in list(peer.arrivals)
                              if a.kind == "video" and start <= a.received < end)
         received = list(peer.received)
@@ -127,7 +128,8 @@ def summarise_filtered(peers: list[Any], source: Source, start: float, end: floa
 
     return {
         "seconds": seconds,
-        "sender_fps": sent_video / seconds if seconds else float(FPS),
+        "sender_fps": sources[0].sent_between(start, end, "video") / seconds if seconds
+        else float(FPS),
         "fps_min": min(fps), "fps_mean": statistics.fmean(fps),
         "loss_max": max(max(video_losses), max(audio_losses)),
         "video_loss_max": max(video_losses), "audio_loss_max": max(audio_losses),

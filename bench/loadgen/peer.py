@@ -299,7 +299,7 @@ class Session:
         start = info.offset[0] + (height - marker.STRIP) * stride
         strip = buffer.extract_dup(start, marker.STRIP * stride) if height >= marker.STRIP \
             else b""
-        index = marker.read_gray(strip, stride)
+        index = marker.read_gray(strip, info.width, stride)
         keys = self.marker_keys
         sent = (self.sent_times.get(keys[index]) if keys is not None and index is not None
                 and index < len(keys) else None)

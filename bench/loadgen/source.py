@@ -24,6 +24,7 @@ class Source:
     """
 
     clip: Clip
+    phase: float = 0.0  # seconds: every push this much later
     sessions: list[Session] = field(default_factory=list)
     sent_times: dict[int, float] = field(default_factory=dict)
     pushes: list[tuple[float, str, int]] = field(default_factory=list)
@@ -46,7 +47,7 @@ class Source:
         payloads: list[tuple[str, Any, int, bool, float]] = [
             (f.kind, GLib.Bytes.new(f.data), hash(f.data), f.keyframe, f.offset)
             for f in frames]
-        start = time.monotonic() + 0.1
+        start = time.monotonic() + 0.1 + self.phase
         lap = 0
         while True:
             for kind, data, key, keyframe, offset in payloads:
