@@ -47,6 +47,8 @@ Experiments:
   feeds the jitterbuffers itself: one thread hand-off less per received packet). Unsafe
   as it is: should webrtcbin block its receive side again (ICE lost), it would block
   ``nicesrc``'s thread, which also runs ICE.
+* ``inlineface``: FaceOverlayFilter detects on the frame's own path, as before
+  2026-11-27 (the frame a detection runs on waits for it).
 """
 
 from __future__ import annotations
@@ -100,6 +102,15 @@ def patch() -> None:
 
         webrtc_segments.SharedSegments.attach = lambda self, funnel: None  # type: ignore
 
+    if "inlineface" in EXPERIMENTS:
+        from kurento.filters import face
+
+        made = face.FaceOverlay.__init__
+
+        def inline(self: Any, *args: Any, **kwargs: Any) -> None:
+            made(self, *args, **{**kwargs, "background": False})
+
+        face.FaceOverlay.__init__ = inline  # type: ignore[method-assign]
     if "queuebridge" in EXPERIMENTS:
         webrtc.WebRtcElement.direct_input = False
     if "queuerecorder" in EXPERIMENTS:
@@ -365,7 +376,7 @@ def main() -> None:
     unknown = {e for e in EXPERIMENTS if not e.startswith(("latency=", "recvqueue="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
         "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
-        "droponlatency", "keeponlatency", "noreceivequeue", "queuerecorder"}
+        "droponlatency", "keeponlatency", "noreceivequeue", "queuerecorder", "inlineface"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()

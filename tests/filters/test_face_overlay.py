@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -83,6 +85,78 @@ def test_overlay_follows_the_face_and_holds_through_a_missed_detection() -> None
     assert overlay.faces()
     overlay.process(blank.copy(), 16 * 66 * MS + 900 * MS)
     assert not overlay.faces()
+
+
+class GatedDetector(FaceDetector):
+    """The real detector, held until the test opens its gate; notes the thread it ran on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.threads: list[int] = []
+
+    def detect(self, frame: np.ndarray) -> list[Face]:
+        self.threads.append(threading.get_ident())
+        self.gate.wait(10)
+        return super().detect(frame)
+
+
+def wait_for_faces(overlay: FaceOverlay) -> list[Face]:
+    deadline = time.monotonic() + 10
+    while not overlay.faces() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return overlay.faces()
+
+
+def test_background_detection_never_holds_the_frame() -> None:
+    """In the server the frame goes on while its detection runs elsewhere; the boxes
+    found apply to the frames after."""
+    detector = GatedDetector()
+    overlay = FaceOverlay(detector=detector, detect_interval_ns=0, background=True)
+    overlay.set_image(hat_rgba(), HAT)
+    first = face_frame(0)
+    untouched = first.copy()
+    overlay.process(first, 0)  # returns with the detection still held at the gate
+    assert not detector.gate.is_set()
+    assert detector.threads and detector.threads[0] != threading.get_ident()
+    assert np.array_equal(first, untouched), "no face known yet: nothing drawn"
+    detector.gate.set()
+    [face] = wait_for_faces(overlay)
+    second = face_frame(1)
+    overlay.process(second, 33 * MS)
+    assert green_fraction(second[above(face)]) > 0.9
+
+
+def test_background_overlay_follows_the_face_at_the_frame_rate() -> None:
+    overlay = FaceOverlay(detect_interval_ns=100 * MS, background=True)
+    overlay.set_image(hat_rgba(), HAT)
+    hatted, positions = 0, []
+    for index in range(0, 17):  # a quarter of the sway (40 px), paced like live video
+        frame = face_frame(index)
+        overlay.process(frame, index * 33 * MS)
+        faces = overlay.faces()
+        if faces and green_fraction(frame[above(faces[0])]) > 0.9:
+            hatted += 1
+            positions.append(faces[0].x)
+        time.sleep(0.033)
+    assert hatted >= 13, hatted  # all but the frames before the first result
+    assert positions[-1] - positions[0] > 25
+
+
+class FailingDetector(FaceDetector):
+    def detect(self, frame: np.ndarray) -> list[Face]:
+        raise RuntimeError("the detector broke")
+
+
+def test_a_background_detection_that_fails_fails_the_filter() -> None:
+    overlay = FaceOverlay(detector=FailingDetector(), detect_interval_ns=0, background=True)
+    overlay.set_image(hat_rgba(), HAT)
+    deadline, pts = time.monotonic() + 10, 0
+    with pytest.raises(RuntimeError, match="the detector broke"):
+        while time.monotonic() < deadline:  # raises on the first frame after it failed
+            overlay.process(face_frame(0), pts)
+            pts += 33 * MS
+            time.sleep(0.01)
 
 
 async def test_player_through_face_overlay_into_a_recording(

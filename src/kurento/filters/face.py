@@ -22,11 +22,21 @@ is stretched to that box, as KMS does.
 cv2 releases the GIL inside ``detectMultiScale`` and ``resize``, and is limited
 to one thread here: each filter already has a worker thread of its own, and
 OpenCV's own thread pool would make every session compete for all the cores.
+
+In the server (``background=True``) detection runs off the frames' path, on a pool
+shared by every FaceOverlay of the process, on a copy of the frame: the frame goes on
+at once with the boxes known so far, and the detection's result applies from the
+frame it completes before. Inline, the frame a detection runs on waited for it: a
+whole-frame scan (~10-20 ms) once a second made that frame's delay the p99 of the
+session's video delay (bench/README.md, scenario 4); the price is that the image
+follows a moving face one frame later, at most.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +52,20 @@ DETECT_INTERVAL_NS = 120_000_000
 HOLD_NS = 500_000_000
 FULL_SCAN_NS = 1_000_000_000
 _CASCADE = "haarcascade_frontalface_alt2.xml"  # fewer false faces than "default"
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _detection_pool() -> ThreadPoolExecutor:
+    """The threads every background FaceOverlay of this process detects on (one
+    detection in flight per overlay; a thread per core, as many as could run at once)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+                                       thread_name_prefix="face-detect")
+        return _pool
 
 
 @dataclass(frozen=True)
@@ -124,8 +148,11 @@ class FaceOverlay(VideoFilter):
     name = "FaceOverlayFilter"
 
     def __init__(self, detector: FaceDetector | None = None,
-                 detect_interval_ns: int = DETECT_INTERVAL_NS, hold_ns: int = HOLD_NS) -> None:
+                 detect_interval_ns: int = DETECT_INTERVAL_NS, hold_ns: int = HOLD_NS,
+                 background: bool = False) -> None:
         super().__init__()
+        self._background = background
+        self._pending: Future[None] | None = None  # the background detection in flight
         # Made on the first frame, on the worker thread: loading the cascade takes ~30 ms.
         self._detector = detector
         self._interval = detect_interval_ns
@@ -165,15 +192,29 @@ class FaceOverlay(VideoFilter):
         # A pts going backwards (a new source, a seek) restarts the schedule.
         if last is not None and 0 <= pts - last < self._interval:
             return
+        pending = self._pending
+        if pending is not None:
+            if not pending.done():
+                return  # the last detection still runs: the next frame asks again
+            self._pending = None
+            pending.result()  # a detection that failed fails the filter, as inline
         self._last_detection = pts
-        if self._detector is None:
-            self._detector = FaceDetector()
         scan = self._last_scan
-        if self._faces and scan is not None and 0 <= pts - scan < FULL_SCAN_NS:
-            found = self._detector.follow(frame, self._faces)
-        else:
+        whole = not (self._faces and scan is not None and 0 <= pts - scan < FULL_SCAN_NS)
+        if whole:
             self._last_scan = pts
-            found = self._detector.detect(frame)
+        if self._background:
+            # a copy: the frame is drawn on and sent on while the detection runs
+            self._pending = _detection_pool().submit(self._detect, frame.copy(), pts, whole)
+        else:
+            self._detect(frame, pts, whole)
+
+    def _detect(self, frame: np.ndarray, pts: int, whole: bool) -> None:
+        """Inline, or on the detection pool (one at a time per overlay)."""
+        if self._detector is None:
+            self._detector = FaceDetector()  # ~30 ms: off the frames' path in background
+        found = (self._detector.detect(frame) if whole
+                 else self._detector.follow(frame, self._faces))
         if found:
             self._faces, self._last_seen = found, pts
         elif not 0 <= pts - self._last_seen <= self._hold:
