@@ -41,7 +41,7 @@ from .targets import JanusTarget, KurentoTarget, Target
 
 GRACE = 0.5  # seconds after the window for the last frames sent in it to come back
 # filtered: sessions that decode their video to read the markers (a VGA VP8 decoder each,
-# ~5 % of a core: enough for the delay's distribution, not a cost that grows with N)
+# ~2 % of a core: enough for the delay's distribution, not a cost that grows with N)
 MARKER_SESSIONS = 2
 # filtered: every session's frames due at the same instants, as in the other scenarios
 # (set KPY_BENCH_LOCKSTEP=1 to measure what that does to the filters' delay)
