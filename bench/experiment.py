@@ -49,6 +49,9 @@ Experiments:
   ``nicesrc``'s thread, which also runs ICE.
 * ``inlineface``: FaceOverlayFilter detects on the frame's own path, as before
   2026-11-27 (the frame a detection runs on waits for it).
+* ``recordnothing``: every recording's valves drop all they get (the files stay
+  empty): the receive side and the links run, the recorder's queues, muxer and file do
+  not; what the recording part of a RecorderEndpoint costs, by difference.
 """
 
 from __future__ import annotations
@@ -111,6 +114,17 @@ def patch() -> None:
             made(self, *args, **{**kwargs, "background": False})
 
         face.FaceOverlay.__init__ = inline  # type: ignore[method-assign]
+    if "recordnothing" in EXPERIMENTS:
+        from kurento.engine.gst import recorder as recording
+
+        built = recording._Recording.__init__
+
+        def dropping(self: Any, *args: Any, **kwargs: Any) -> None:
+            built(self, *args, **kwargs)
+            for valve in self.valves.values():
+                valve.set_property("drop", True)
+
+        recording._Recording.__init__ = dropping  # type: ignore[method-assign]
     if "queuebridge" in EXPERIMENTS:
         webrtc.WebRtcElement.direct_input = False
     if "queuerecorder" in EXPERIMENTS:
@@ -376,7 +390,8 @@ def main() -> None:
     unknown = {e for e in EXPERIMENTS if not e.startswith(("latency=", "recvqueue="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
         "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
-        "droponlatency", "keeponlatency", "noreceivequeue", "queuerecorder", "inlineface"}
+        "droponlatency", "keeponlatency", "noreceivequeue", "queuerecorder", "inlineface",
+        "recordnothing"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
     patch()
