@@ -91,12 +91,11 @@ from pathlib import Path
 from typing import Any
 
 from procstats import (
-    cpu_seconds,
     free_port,
-    rss_mib,
     thread_count,
     thread_cpu,
     tree_cpu_seconds,
+    tree_rss_mib,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +165,15 @@ def env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT / "src")])}
 
 
+def server_env() -> dict[str, str]:
+    """Our server's: a filter of ``loadgen.process_filters`` is loaded as a plug-in."""
+    from loadgen import process_filters
+
+    if SCENARIO == "filtered" and FILTER in process_filters.SPECS:
+        return {**env(), "KURENTO_FILTER_PLUGINS": process_filters.MODULE}
+    return env()
+
+
 @contextlib.contextmanager
 def kurento_server(sessions: int) -> Iterator[tuple[subprocess.Popen[Any], str]]:
     port = free_port()
@@ -176,7 +184,7 @@ def kurento_server(sessions: int) -> Iterator[tuple[subprocess.Popen[Any], str]]
     server = subprocess.Popen(
         [sys.executable, *entry, "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "WARNING" if LOGS else "ERROR"],
-        stdout=log, stderr=subprocess.STDOUT, env=env())
+        stdout=log, stderr=subprocess.STDOUT, env=server_env())
     try:
         wait_port(port)
         yield server, f"ws://127.0.0.1:{port}/kurento"
@@ -376,18 +384,20 @@ def measure_row(target: str, sessions: int, window: float, settle: float,
                 raise
             finally:
                 give_up.cancel()
-            server_before, gen_before = cpu_seconds(server.pid), tree_cpu_seconds(worker.pid)
+            # the server's tree: filters with isolation = "process" run in children
+            server_before = tree_cpu_seconds(server.pid)
+            gen_before = tree_cpu_seconds(worker.pid)
             threads_before = thread_cpu(server.pid)
             profiler = start_profiler(target, sessions, server.pid, window)
             wall_before = time.monotonic()
             read_event(worker, "window-end")
             wall = time.monotonic() - wall_before
-            server_cpu = cpu_seconds(server.pid) - server_before
+            server_cpu = tree_cpu_seconds(server.pid) - server_before
             gen_cpu = tree_cpu_seconds(worker.pid) - gen_before
             threads = {name: 100 * (cpu - threads_before.get(name, 0.0)) / wall
                        for name, cpu in thread_cpu(server.pid).items()}
             counts = thread_count(server.pid)
-            rss = rss_mib(server.pid)
+            rss = tree_rss_mib(server.pid)
             if profiler is not None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     profiler.wait(30)
@@ -779,7 +789,8 @@ def main() -> int:
         "loopback", "one-to-many", "control-plane", "recording", "filtered"))
     parser.add_argument("--filter", default=FILTER,
                         help="filtered: gst:COMMAND (a GStreamerFilter on video), sepia "
-                             "(SepiaFilter) or face (FaceOverlayFilter with a hat; the "
+                             "(SepiaFilter), sepia-process (the same in a process of its "
+                             "own, a plug-in) or face (FaceOverlayFilter with a hat; the "
                              "sessions send a clip of a real face); default %(default)r")
     parser.add_argument("--keep-recordings", type=Path,
                         help="recording: move each row's files there instead of deleting them")

@@ -20,9 +20,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and of its live descendants, seconds (a
-    generator spread over processes, ``--gen-processes``)."""
+def tree_pids(pid: int) -> list[int]:
+    """A process and its live descendants."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -32,14 +31,36 @@ def tree_cpu_seconds(pid: int) -> float:
         except (OSError, IndexError, ValueError):
             continue  # ended meanwhile
         children.setdefault(parent, []).append(int(entry.name))
-    total, pending = 0.0, [pid]
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
+        found.append(current)
+        pending += children.get(current, [])
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and of its live descendants, seconds (a
+    generator spread over processes, ``--gen-processes``; a server whose filters run in
+    processes of their own)."""
+    total = 0.0
+    for current in tree_pids(pid):
         try:
             total += cpu_seconds(current)
         except OSError:
+            continue  # ended meanwhile
+    return total
+
+
+def tree_rss_mib(pid: int) -> float:
+    """The resident memory of a process and its live descendants, summed (pages they
+    share count once per process)."""
+    total = 0.0
+    for current in tree_pids(pid):
+        try:
+            total += rss_mib(current)
+        except OSError:
             continue
-        pending += children.get(current, [])
     return total
 
 

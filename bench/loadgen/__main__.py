@@ -255,7 +255,8 @@ def main() -> None:
                         help="N echo sessions, 1 presenter and N viewers, N recorded "
                              "senders, or N echo sessions through a filter (gst stack only)")
     parser.add_argument("--filter", default="gst:videoflip method=horizontal-flip",
-                        help="filtered: gst:COMMAND (GStreamerFilter), sepia (SepiaFilter) or "
+                        help="filtered: gst:COMMAND (GStreamerFilter), sepia (SepiaFilter), "
+                             "sepia-process (the same in a process of its own, a plug-in) or "
                              "face (FaceOverlayFilter with a hat, over the face clip)")
     parser.add_argument("--record-dir", help="recording: where the server writes the files")
     parser.add_argument("--processes", type=int, default=1,

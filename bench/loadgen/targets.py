@@ -269,18 +269,25 @@ def hat_uri() -> str:
 
 async def make_filter(pipeline: Any, spec: str) -> Any:
     """``gst:COMMAND`` → GStreamerFilter(COMMAND, VIDEO); ``sepia`` → SepiaFilter;
-    ``face`` → FaceOverlayFilter with the hat (:data:`HAT_PLACEMENT`)."""
+    ``sepia-process`` → SepiaProcessFilter (a plug-in of ``loadgen.process_filters``:
+    the server must have loaded it); ``face`` → FaceOverlayFilter with the hat
+    (:data:`HAT_PLACEMENT`)."""
     from kurento.client import FaceOverlayFilter, FilterType, GStreamerFilter, SepiaFilter
+
+    from .process_filters import SPECS
 
     if spec.startswith("gst:"):
         return await GStreamerFilter.create(pipeline, spec[4:], filter_type=FilterType.VIDEO)
     if spec == "sepia":
         return await SepiaFilter.create(pipeline)
+    if spec in SPECS:
+        plugin = type(SPECS[spec], (SepiaFilter,), {"WIRE_TYPE": SPECS[spec]})
+        return await pipeline.client.create(plugin, media_pipeline=pipeline)
     if spec == "face":
         element = await FaceOverlayFilter.create(pipeline)
         await element.set_overlayed_image(hat_uri(), *HAT_PLACEMENT)
         return element
-    raise ValueError(f"unknown filter {spec!r} (gst:COMMAND, sepia or face)")
+    raise ValueError(f"unknown filter {spec!r} (gst:COMMAND, sepia, sepia-process or face)")
 
 
 class JanusTarget:
