@@ -40,14 +40,14 @@ WebRtcEndpoint → RecorderEndpoint, WEBM, no transcoding; Janus: the recordplay
 (non-empty, ffprobe -count_frames; Janus's .mjr through janus-pp-rec first): bytes
 written, recorded fps, frames recorded / frames sent, the senders' RTCP-reported loss;
 server CPU per recording.
-``--scenario filtered [--filter 'gst:COMMAND'|sepia|face]``: N loopback sessions through a
-filter (ours only; Janus's columns say n/a): fps and loss by frame count (the video
-comes back re-encoded: no frame hash matches it), the video delay through the filter
-from the frame numbers two sessions read back from the marked clip's pictures
-(``loadgen.marker``), audio delay by hash (audio does not go through the filter);
-"filtered VGA sessions per core" for the highest N that kept quality. ``face``: a
-FaceOverlayFilter with the magic mirror's hat, the sessions sending a clip of a real face
-(same encoding as the normal clip).
+``--scenario filtered [--filter 'gst:COMMAND'|sepia|sepia-process|face]``: N loopback
+sessions through a filter (ours only; Janus's columns say n/a): fps and loss by frame
+count (the video comes back re-encoded: no frame hash matches it), the video delay
+through the filter from the frame numbers two sessions read back from the marked clip's
+pictures (``loadgen.marker``), audio delay by hash (audio does not go through the
+filter); "filtered VGA sessions per core" for the highest N that kept quality.
+``face``: a FaceOverlayFilter with the magic mirror's hat, the sessions sending a clip of
+a real face (same encoding as the normal clip).
 ``--profile DIR``: ``perf record -g`` (``KPY_BENCH_PROFILER=py-spy``: py-spy) of our
 server during each window; ``KPY_BENCH_EXPERIMENT=...``: our server through
 ``bench/experiment.py`` (in-memory changes, for measuring them).
@@ -613,7 +613,7 @@ def filtered_cells(row: dict[str, Any]) -> str:
     mark = "*" if row["broken"] else " "
     audio = f"{row['audio_p50']:.1f}/{row['audio_p99']:.1f}"
     # through the filter, by the marker read back (n/a: no marker read, e.g. a filter that
-    # moved the strip; rows from before the marker have no such figure)
+    # moved the marker block; rows from before the marker have no such figure)
     video = (f"{row['video_p50']:.1f}/{row['video_p99']:.1f}" if row.get("marked_video")
              else "n/a")
     return (f"{row['cpu']:>6.1f} {row['rss']:>6.1f} {row['gen_cpu']:>6.1f} "

@@ -139,7 +139,7 @@ def summarise_filtered(peers: list[Any], sources: list[Source], start: float, en
         "marker_sessions": len(readers), "marked_video": len(video_delays),
         "unreadable_markers": sum(p.unreadable for p in readers),
         "video_p50": percentile(video_delays, 0.5), "video_p99": percentile(video_delays, 0.99),
-        # the worse kind; audio alone when no marker was read (the filter hid the strip)
+        # the worse kind; audio alone when no marker was read (the filter hid the block)
         "delay_p99": max(percentile(audio_delays, 0.99), percentile(video_delays, 0.99))
         if video_delays else percentile(audio_delays, 0.99),
         "packets_received": delta("packets_received"), "packets_sent": delta("packets_sent"),
