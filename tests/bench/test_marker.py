@@ -90,3 +90,39 @@ def test_a_smudged_band_fails_the_parity_check() -> None:
 def test_indexes_beyond_the_bits_are_refused() -> None:
     with pytest.raises(ValueError):
         marker.band_values(1 << marker.BITS)
+
+
+def test_a_session_matches_each_decoded_picture_to_the_push_of_its_frame() -> None:
+    """The reading session's side (loadgen.peer): a decoded picture's PTS gives its
+    arrival, its marker the frame, the frame its last push; a picture that never
+    arrived (or whose marker does not read) is counted, not matched."""
+    from loadgen.peer import Session
+
+    frames = marked_zone_plate(4)
+    keys = [hash(("frame", index)) for index in range(4)]
+    pushed = {keys[index]: 100.0 + index for index in range(4)}
+    session = Session(0, pushed, None, "", "", marker_keys=keys)  # no loop: no signalling
+    pts = [index * Gst.SECOND // FPS for index in range(4)]
+    for index in range(3):  # the fourth picture never went through the depayloader
+        session._arrived[pts[index]] = 100.0 + index + 0.005 * (index + 1)
+    pipeline = Gst.parse_launch(
+        f"appsrc name=src format=time caps=video/x-raw,format=RGB,width={WIDTH},"
+        f"height={HEIGHT},framerate={FPS}/1 ! videoconvert ! video/x-raw,format=I420 ! "
+        "appsink name=sink sync=false emit-signals=true")
+    pipeline.get_by_name("sink").connect("new-sample", session._on_decoded)
+    source = pipeline.get_by_name("src")
+    pipeline.set_state(Gst.State.PLAYING)
+    try:
+        for frame, stamp in zip(frames, pts, strict=True):
+            buffer = Gst.Buffer.new_wrapped(frame)
+            buffer.pts = stamp
+            source.emit("push-buffer", buffer)
+        source.emit("end-of-stream")
+        message = pipeline.get_bus().timed_pop_filtered(
+            10 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        assert message is not None and message.type == Gst.MessageType.EOS
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+    assert [(a.sent, round(a.received - a.sent, 3)) for a in session.marked] == [
+        (100.0, 0.005), (101.0, 0.01), (102.0, 0.015)]
+    assert session.unreadable == 1
