@@ -49,6 +49,10 @@ Experiments:
   ``nicesrc``'s thread, which also runs ICE.
 * ``inlineface``: FaceOverlayFilter detects on the frame's own path, as before
   2026-11-27 (the frame a detection runs on waits for it).
+* ``fanout=K``: a source's direct links (into WebRtcEndpoints) are spread over K
+  groups, each behind a queue of its own (a thread) and a tee: K threads share the
+  fan-out to the viewers instead of the source's one (what a keyframe sent to many
+  viewers waits for).
 * ``recordnothing``: every recording's valves drop all they get (the files stay
   empty): the receive side and the links run, the recorder's queues, muxer and file do
   not; what the recording part of a RecorderEndpoint costs, by difference.
@@ -114,6 +118,9 @@ def patch() -> None:
             made(self, *args, **{**kwargs, "background": False})
 
         face.FaceOverlay.__init__ = inline  # type: ignore[method-assign]
+    for name in EXPERIMENTS:
+        if name.startswith("fanout="):
+            _fan_out_in_groups(int(name.split("=")[1]))
     if "recordnothing" in EXPERIMENTS:
         from kurento.engine.gst import recorder as recording
 
@@ -176,6 +183,48 @@ def patch() -> None:
 
 
 _PROBE_LOG: dict[str, list[tuple[int, float]]] = {}
+
+
+def _fan_out_in_groups(groups: int) -> None:
+    """``fanout=K``: each direct bridge takes its pad from the least used of K group tees
+    behind the source's tee (tee → queue → tee), made on first use."""
+    import threading
+
+    from kurento.engine.gst import bridge
+    from kurento.engine.gst._gst import Gst
+
+    built, lock = bridge.Bridge._build_sync, threading.Lock()
+    by_tee: dict[Any, list[list[Any]]] = {}  # source tee → [[group tee, links], ...]
+
+    def group_tee(self: Any) -> Any:
+        with lock:
+            found = by_tee.setdefault(self._tee, [])
+            if len(found) < groups:
+                queue = Gst.ElementFactory.make("queue")
+                queue.set_property("max-size-buffers", 0)
+                queue.set_property("max-size-bytes", 0)
+                queue.set_property("max-size-time", Gst.SECOND)
+                queue.set_property("leaky", 2)
+                tee = Gst.ElementFactory.make("tee")
+                tee.set_property("allow-not-linked", True)
+                pipeline = self.source.pipeline
+                pipeline.add(queue)
+                pipeline.add(tee)
+                queue.link(tee)
+                tee.sync_state_with_parent()
+                queue.sync_state_with_parent()
+                self._tee.request_pad_simple("src_%u").link(queue.get_static_pad("sink"))
+                found.append([tee, 0])
+            entry = min(found, key=lambda item: item[1])
+            entry[1] += 1
+            return entry[0]
+
+    def build(self: Any) -> None:
+        if self.direct:
+            self._tee = group_tee(self)
+        built(self)
+
+    bridge.Bridge._build_sync = build  # type: ignore[method-assign]
 
 
 def _audio_probes(element: Any) -> None:
@@ -387,7 +436,8 @@ def _skip_receive_queue(webrtc: Any) -> None:
 
 
 def main() -> None:
-    unknown = {e for e in EXPERIMENTS if not e.startswith(("latency=", "recvqueue="))} - {
+    unknown = {e for e in EXPERIMENTS
+               if not e.startswith(("latency=", "recvqueue=", "fanout="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
         "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
         "droponlatency", "keeponlatency", "noreceivequeue", "queuerecorder", "inlineface",
