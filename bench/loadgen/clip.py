@@ -31,6 +31,7 @@ VIDEO_BITRATE = 450_000
 AUDIO_BITRATE = 48_000
 CLIP_NAME = f"vp8-{WIDTH}x{HEIGHT}-{FPS}fps-{VIDEO_BITRATE // 1000}k-opus-{SECONDS}s.webm"
 FACE_FILTER = "face"  # the --filter spec whose sessions send the face clip
+ZONE_PLATE = "pattern=zone-plate kx2=20 ky2=20 kt=1"  # videotestsrc: the normal clip
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,6 @@ def ensure_clip(face: bool = False, marked: bool = False) -> Path:
                        stdout=subprocess.DEVNULL)
     partial.rename(path)
     return path
-
-
-ZONE_PLATE = "pattern=zone-plate kx2=20 ky2=20 kt=1"
 
 
 def _zone_plate_frames() -> Iterator[bytes]:

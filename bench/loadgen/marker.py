@@ -8,7 +8,7 @@ band. Bands centred on the picture read the same after a horizontal flip (the de
 filter) and after any colour change that keeps light light and dark dark (sepia,
 desaturation); the reference bands set the threshold, and a parity band rejects a block
 the encoder or a drawing filter (the face filter's hat) has smudged. The block is small
-(``WIDTH`` x ``STRIP``, 4 % of a VGA picture): flat areas are cheap to decode and
+(``BLOCK_WIDTH`` x ``STRIP``, 4 % of a VGA picture): flat areas are cheap to decode and
 encode, and a marked clip must cost the filters about what the plain one does.
 
 Layout, top to bottom: white, black, BITS bits (most significant first), even parity;
@@ -21,7 +21,7 @@ BITS = 10  # frame indexes 0..1023 (the clip has 300 frames)
 BAND = 8  # rows per band
 BANDS = 2 + BITS + 1
 STRIP = BANDS * BAND  # rows at the bottom of the picture
-WIDTH = 128  # columns, centred (a multiple of 16: whole VP8 macroblocks at 640 wide)
+BLOCK_WIDTH = 128  # columns, centred (a multiple of 16: whole VP8 macroblocks at 640 wide)
 MIN_CONTRAST = 64  # white minus black reference, luma: less and the block is not there
 _MARGIN = 8  # columns left out at each side when reading (the edges blur when encoded)
 _SAMPLE_COLUMNS = 16  # columns read per row (bands are flat: a sample is enough)
@@ -37,13 +37,13 @@ def band_values(index: int) -> list[bool]:
 
 def draw_rgb(frame: bytearray, width: int, height: int, index: int) -> None:
     """Write ``index``'s block into a packed RGB frame, in place."""
-    left = 3 * ((width - WIDTH) // 2)
-    white, black = b"\xff" * 3 * WIDTH, b"\x00" * 3 * WIDTH
+    left = 3 * ((width - BLOCK_WIDTH) // 2)
+    white, black = b"\xff" * 3 * BLOCK_WIDTH, b"\x00" * 3 * BLOCK_WIDTH
     top = height - STRIP
     for band, value in enumerate(band_values(index)):
         for row in range(top + band * BAND, top + (band + 1) * BAND):
             start = row * 3 * width + left
-            frame[start:start + 3 * WIDTH] = white if value else black
+            frame[start:start + 3 * BLOCK_WIDTH] = white if value else black
 
 
 def read_gray(strip: bytes, width: int, stride: int | None = None) -> int | None:
@@ -51,10 +51,10 @@ def read_gray(strip: bytes, width: int, stride: int | None = None) -> int | None
     ``width`` pixels wide, ``stride`` bytes apart, default ``width``); None when the block
     is missing or does not check out."""
     stride = stride or width
-    if len(strip) < STRIP * stride or width < WIDTH:
+    if len(strip) < STRIP * stride or width < BLOCK_WIDTH:
         return None
-    first = (width - WIDTH) // 2 + _MARGIN
-    last = (width + WIDTH) // 2 - _MARGIN
+    first = (width - BLOCK_WIDTH) // 2 + _MARGIN
+    last = (width + BLOCK_WIDTH) // 2 - _MARGIN
     step = max(1, (last - first) // _SAMPLE_COLUMNS)
     levels = []
     for band in range(BANDS):

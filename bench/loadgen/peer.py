@@ -255,22 +255,21 @@ class Session:
         sink = Gst.ElementFactory.make("fakesink")
         sink.set_property("sync", False)
         sink.set_property("async", False)
-        chains = [[depay, sink]]
+        elements, links = [depay, sink], [(depay, sink)]
         if kind == "video" and self.marker_keys is not None:
             # depay → tee → fakesink, and tee → leaky queue → vp8dec → appsink reading each
             # picture's marker (the queue: decoding never holds the arrivals' thread)
             tee = Gst.ElementFactory.make("tee")
-            chains = [[depay, tee, sink], [tee, *self._marker_reader()]]
-        for chain in chains:
-            for element in chain:
-                if element.get_parent() is None:
-                    self.pipeline.add(element)
-            for upstream, downstream in itertools.pairwise(chain):
-                upstream.link(downstream)
+            reader = self._marker_reader()
+            elements += [tee, *reader]
+            links = [(depay, tee), (tee, sink), *itertools.pairwise([tee, *reader])]
+        for element in elements:
+            self.pipeline.add(element)
+        for upstream, downstream in links:
+            upstream.link(downstream)
         depay.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._probe(kind))
-        for chain in reversed(chains):
-            for element in reversed(chain):
-                element.sync_state_with_parent()
+        for element in reversed(elements):  # the depayloader last: downstream is ready
+            element.sync_state_with_parent()
         pad.link(depay.get_static_pad("sink"))
 
     def _marker_reader(self) -> list[Any]:
