@@ -48,6 +48,9 @@ pictures (``loadgen.marker``), audio delay by hash (audio does not go through th
 filter); "filtered VGA sessions per core" for the highest N that kept quality.
 ``face``: a FaceOverlayFilter with the magic mirror's hat, the sessions sending a clip of
 a real face (same encoding as the normal clip).
+``--scenario all``: the five in turn (filtered with ``--filter``), each in a process and
+namespace of its own with the same options, then ``bench/goals.py``: issue 6's goals
+checked against what they wrote.
 ``--profile DIR``: ``perf record -g`` (``KPY_BENCH_PROFILER=py-spy``: py-spy) of our
 server during each window; ``KPY_BENCH_EXPERIMENT=...``: our server through
 ``bench/experiment.py`` (in-memory changes, for measuring them).
@@ -62,7 +65,7 @@ generator CPU against N, delay p50/p99 against N, both servers) to
 ``bench/loadgen/results/loopback.png``.
 
 Usage: .venv/bin/python bench/compare.py
-       --scenario loopback|one-to-many|control-plane|recording|filtered
+       --scenario loopback|one-to-many|control-plane|recording|filtered|all
        [--filter 'gst:videoflip method=horizontal-flip'|sepia|face] [--keep-recordings DIR]
        [--servers kurento,janus]
        [--sessions 1,2,4,8,16,32,64,128] [--max 128] [--window 10] [--settle 3]
@@ -781,12 +784,48 @@ def run_in_netns(argv: list[str], script: str = __file__) -> int:
 
 # -- main --------------------------------------------------------------------------------
 
+ALL_SCENARIOS = ("loopback", "one-to-many", "recording", "filtered", "control-plane")
+
+
+def without_scenario(argv: list[str]) -> list[str]:
+    """The command line less its ``--scenario X`` (or ``--scenario=X``)."""
+    rest: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--scenario":
+            skip = True
+        elif not arg.startswith("--scenario="):
+            rest.append(arg)
+    return rest
+
+
+def run_all(argv: list[str], out: Path) -> int:
+    """``--scenario all``: every scenario in turn, each in a process (and namespace) of
+    its own with the same options, then the goals checked against what they wrote."""
+    import goals
+
+    failed = []
+    for scenario in ALL_SCENARIOS:
+        print(f"\n== {scenario} ==", flush=True)
+        code = subprocess.run([sys.executable, __file__, *without_scenario(argv),
+                               "--scenario", scenario], check=False).returncode
+        if code:
+            failed.append(f"{scenario} (exit {code})")
+    print("\n== goals (issue 6) ==")
+    print(goals.report(goals.verdicts(out, os.cpu_count() or 1)))
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
 
 def main() -> int:
     global LOGS, SCENARIO, PROFILE, FILTER, KEEP_RECORDINGS, GEN_PROCESSES
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scenario", default="loopback", choices=(
-        "loopback", "one-to-many", "control-plane", "recording", "filtered"))
+    parser.add_argument("--scenario", default="loopback", choices=(*ALL_SCENARIOS, "all"),
+                        help="all: each scenario in turn, then the goals (bench/goals.py)")
     parser.add_argument("--filter", default=FILTER,
                         help="filtered: gst:COMMAND (a GStreamerFilter on video), sepia "
                              "(SepiaFilter), sepia-process (the same in a process of its "
@@ -817,6 +856,8 @@ def main() -> int:
                         help="run in this namespace (our server only; see the warning)")
     parser.add_argument("--in-netns", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scenario == "all":
+        return run_all(sys.argv[1:], args.out)
     if not args.in_netns and not args.no_netns and netns_available():
         return run_in_netns(sys.argv[1:])
     if not args.in_netns:
