@@ -56,6 +56,11 @@ Experiments:
 * ``recordnothing``: every recording's valves drop all they get (the files stay
   empty): the receive side and the links run, the recorder's queues, muxer and file do
   not; what the recording part of a RecorderEndpoint costs, by difference.
+* ``jemalloc``, ``tcmalloc``: the server re-started with Debian's jemalloc
+  (``libjemalloc2``) or tcmalloc (``libtcmalloc-minimal4``) preloaded instead of glibc's
+  malloc (every packet allocates a buffer, its memory and its metadata, on many
+  threads); ``gslicemalloc``: ``G_SLICE=always-malloc`` (GLib 2.74's slice allocator,
+  which GStreamer 1.22 uses for buffers and events, hands over to malloc).
 """
 
 from __future__ import annotations
@@ -435,15 +440,32 @@ def _skip_receive_queue(webrtc: Any) -> None:
         upstream.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, relink)
 
 
+PRELOADS = {"jemalloc": "libjemalloc.so.2", "tcmalloc": "libtcmalloc_minimal.so.4"}
+
+
+def _restart_with_allocator() -> None:
+    """Preloading only works from a process's start: exec this script again with it."""
+    chosen = [PRELOADS[name] for name in sorted(EXPERIMENTS & PRELOADS.keys())]
+    wanted = {}
+    if chosen:
+        wanted["LD_PRELOAD"] = ":".join(f"/usr/lib/x86_64-linux-gnu/{lib}" for lib in chosen)
+    if "gslicemalloc" in EXPERIMENTS:
+        wanted["G_SLICE"] = "always-malloc"
+    if all(os.environ.get(key) == value for key, value in wanted.items()):
+        return
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **wanted})
+
+
 def main() -> None:
     unknown = {e for e in EXPERIMENTS
                if not e.startswith(("latency=", "recvqueue=", "fanout="))} - {
         "latency0", "nolipsync", "nonack", "jbnone", "nosinksync", "audioprobe", "cacheref",
         "cheapguard", "noclocksync", "queuebridge", "funnelsegments", "bypassfec", "backlog",
         "droponlatency", "keeponlatency", "noreceivequeue", "queuerecorder", "inlineface",
-        "recordnothing"}
+        "recordnothing", "jemalloc", "tcmalloc", "gslicemalloc"}
     if unknown:
         raise SystemExit(f"unknown experiments: {sorted(unknown)}")
+    _restart_with_allocator()
     patch()
     from kurento.server.__main__ import main as server_main
 
