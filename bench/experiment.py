@@ -445,10 +445,15 @@ PRELOADS = {"jemalloc": "libjemalloc.so.2", "tcmalloc": "libtcmalloc_minimal.so.
 
 def _restart_with_allocator() -> None:
     """Preloading only works from a process's start: exec this script again with it."""
-    chosen = [PRELOADS[name] for name in sorted(EXPERIMENTS & PRELOADS.keys())]
+    chosen = [f"/usr/lib/x86_64-linux-gnu/{PRELOADS[name]}"
+              for name in sorted(EXPERIMENTS & PRELOADS.keys())]
+    missing = [lib for lib in chosen if not os.path.exists(lib)]
+    if missing:  # ld.so would only warn and run the server with glibc's malloc
+        raise SystemExit(f"not installed: {missing} (apt-get install libjemalloc2 "
+                         "libtcmalloc-minimal4)")
     wanted = {}
     if chosen:
-        wanted["LD_PRELOAD"] = ":".join(f"/usr/lib/x86_64-linux-gnu/{lib}" for lib in chosen)
+        wanted["LD_PRELOAD"] = ":".join(chosen)
     if "gslicemalloc" in EXPERIMENTS:
         wanted["G_SLICE"] = "always-malloc"
     if all(os.environ.get(key) == value for key, value in wanted.items()):
