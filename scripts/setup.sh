@@ -19,8 +19,9 @@
 #    drive it with Python playwright (from the `test` extra; no browser download),
 #    and coturn (`turnserver`, run by the TURN browser test inside its namespace).
 # 6. With --bench: Debian's janus (the peer bench/compare.py measures us against),
-#    janus-tools (janus-pp-rec, to check Janus's recordings) and
-#    matplotlib (its plots).
+#    janus-tools (janus-pp-rec, to check Janus's recordings), linux-perf and py-spy
+#    (its --profile), jemalloc and tcmalloc (bench/experiment.py's allocator
+#    experiments) and matplotlib (its plots).
 # Works as root on Debian 12 (python 3.11, GStreamer 1.22) and Debian 13
 # (python 3.13, GStreamer 1.26).
 set -euo pipefail
@@ -87,7 +88,10 @@ if [ "$WITH_TEST" -eq 1 ]; then
   apt_packages+=(chromium fonts-liberation coturn ffmpeg gir1.2-gst-rtsp-server-1.0)
 fi
 # janus-tools: janus-pp-rec turns Janus's recordings (.mjr) into files ffprobe can check.
-if [ "$WITH_BENCH" -eq 1 ]; then apt_packages+=(janus janus-tools); fi
+# linux-perf, the allocators: compare.py --profile and bench/experiment.py.
+if [ "$WITH_BENCH" -eq 1 ]; then
+  apt_packages+=(janus janus-tools linux-perf libjemalloc2 libtcmalloc-minimal4)
+fi
 
 missing=()
 installed="$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${apt_packages[@]}" 2>/dev/null || true)"
@@ -176,6 +180,10 @@ if [ "$WITH_BENCH" -eq 1 ]; then
   if ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
     say "pip install matplotlib (benchmark plots)"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check 'matplotlib>=3.6'
+  fi
+  if [ ! -x "$VENV/bin/py-spy" ]; then
+    say "pip install py-spy (compare.py --profile with KPY_BENCH_PROFILER=py-spy)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check py-spy
   fi
 fi
 
