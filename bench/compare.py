@@ -820,7 +820,6 @@ def run_all(argv: list[str], out: Path) -> int:
     return 1 if failed else 0
 
 
-
 def main() -> int:
     global LOGS, SCENARIO, PROFILE, FILTER, KEEP_RECORDINGS, GEN_PROCESSES
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
