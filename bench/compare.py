@@ -93,6 +93,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import goals
+from goals import PACKETS_GOAL
 from procstats import (
     free_port,
     thread_count,
@@ -112,7 +114,6 @@ NETNS_PREFIX = "kpy-bench"
 JANUS_IFACE = "kpyjanus0"
 FPS_FLOOR, LOSS_CEILING, DELAY_CEILING = 0.9, 1.0, 100.0
 CONTROL_P99_CEILING = 1000.0  # ms: a control-plane row breaks past it (or on a failure)
-PACKETS_GOAL = 40_000  # one-to-many: forwarded packets per server CPU-second (issue 6)
 LOGS: Path | None = None  # --logs: servers' and generator's logs are kept there
 PROFILE: Path | None = None  # --profile: perf / py-spy of our server during each window
 RECORD_DIR: Path | None = None  # recording: this row's folder for the servers' files
@@ -804,8 +805,6 @@ def without_scenario(argv: list[str]) -> list[str]:
 def run_all(argv: list[str], out: Path) -> int:
     """``--scenario all``: every scenario in turn, each in a process (and namespace) of
     its own with the same options, then the goals checked against what they wrote."""
-    import goals
-
     failed = []
     for scenario in ALL_SCENARIOS:
         print(f"\n== {scenario} ==", flush=True)

@@ -68,7 +68,9 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import sysconfig
 import time
+from pathlib import Path
 from typing import Any
 
 EXPERIMENTS = {e for e in os.environ.get("KPY_BENCH_EXPERIMENT", "").split(",") if e}
@@ -445,8 +447,8 @@ PRELOADS = {"jemalloc": "libjemalloc.so.2", "tcmalloc": "libtcmalloc_minimal.so.
 
 def _restart_with_allocator() -> None:
     """Preloading only works from a process's start: exec this script again with it."""
-    chosen = [f"/usr/lib/x86_64-linux-gnu/{PRELOADS[name]}"
-              for name in sorted(EXPERIMENTS & PRELOADS.keys())]
+    libraries = Path("/usr/lib") / (sysconfig.get_config_var("MULTIARCH") or "")
+    chosen = [str(libraries / PRELOADS[name]) for name in sorted(EXPERIMENTS & PRELOADS.keys())]
     missing = [lib for lib in chosen if not os.path.exists(lib)]
     if missing:  # ld.so would only warn and run the server with glibc's malloc
         raise SystemExit(f"not installed: {missing} (apt-get install libjemalloc2 "

@@ -129,33 +129,23 @@ def growth_verdict(scenario: str, rows: list[dict[str, Any]], cores: int) -> Ver
                    ratio <= GROWTH_ALLOWED)
 
 
+def scenario_verdicts(scenario: str, rows: list[dict[str, Any]], cores: int) -> list[Verdict]:
+    """The goals of one passthrough scenario."""
+    first = loopback_verdicts(rows) if scenario == "loopback" else [packets_verdict(rows)]
+    return [*first, delay_verdict(scenario, rows), growth_verdict(scenario, rows, cores)]
+
+
 def verdicts(results: Path, cores: int) -> list[tuple[str, Verdict]]:
     """(the run's date, verdict) for every goal, from the scenarios' JSON files."""
     found: list[tuple[str, Verdict]] = []
-
-    def load(scenario: str) -> tuple[str, list[dict[str, Any]]] | None:
+    for scenario in ("loopback", "one-to-many"):
         path = results / f"{scenario}.json"
         if not path.exists():
-            return None
+            found.append(("-", Verdict(scenario, "not measured", None)))
+            continue
         data = json.loads(path.read_text())
-        return data["date"], data["rows"]
-
-    loopback = load("loopback")
-    if loopback is None:
-        found.append(("-", Verdict("loopback", "not measured", None)))
-    else:
-        date, rows = loopback
-        found += [(date, v) for v in loopback_verdicts(rows)]
-        found.append((date, delay_verdict("loopback", rows)))
-        found.append((date, growth_verdict("loopback", rows, cores)))
-    one_to_many = load("one-to-many")
-    if one_to_many is None:
-        found.append(("-", Verdict("one-to-many", "not measured", None)))
-    else:
-        date, rows = one_to_many
-        found.append((date, packets_verdict(rows)))
-        found.append((date, delay_verdict("one-to-many", rows)))
-        found.append((date, growth_verdict("one-to-many", rows, cores)))
+        found += [(data["date"], verdict)
+                  for verdict in scenario_verdicts(scenario, data["rows"], cores)]
     return found
 
 
